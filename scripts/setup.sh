@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package suanli needs to build, test and run (idempotent; run as root).
+# Usage: scripts/setup.sh            build + runtime dependencies
+#        scripts/setup.sh --test     also the test-only servers (PostgreSQL, wrk)
+set -euo pipefail
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+pkgs=(build-essential cmake pkg-config git ca-certificates
+      libboost1.81-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libpq-dev
+      libsodium-dev libyaml-cpp-dev libcli11-dev libexpected-dev libspdlog-dev libfmt-dev
+      libgtest-dev libgmock-dev libbenchmark-dev curl)
+[ "$want_test" = 1 ] && pkgs+=(postgresql-15 wrk procps iproute2)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  # Boost 1.74 and 1.81 headers conflict; suanli builds against 1.81.
+  if dpkg-query -W -f='${Status}' libboost1.74-dev 2>/dev/null | grep -q "install ok installed"; then
+    DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq libboost1.74-dev >/dev/null || true
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: dependencies present" >&2
