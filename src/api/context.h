@@ -1,0 +1,40 @@
+// What every route handler needs: the registry, the token hasher, and a way to await a
+// durable write from a coroutine.
+#pragma once
+
+#include <utility>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
+
+#include "api/http.h"
+#include "control/auth.h"
+#include "control/registry.h"
+
+namespace suanli::api {
+
+struct ApiContext {
+  control::Registry* registry;
+  const control::TokenHasher* hasher;
+};
+
+// Runs `fn` as one registry write and resumes the coroutine once it is durable (or failed).
+inline asio::awaitable<Status> AsyncWrite(control::Registry& reg, const control::Actor& actor,
+                                          std::function<Status(control::Txn&)> fn) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
+      [&reg, &actor, fn = std::move(fn)](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto resume = [h](Status st) {
+          auto ex = asio::get_associated_executor(*h);
+          asio::post(ex, [h, st = std::move(st)]() mutable { (*h)(std::move(st)); });
+        };
+        Status s = reg.Write(actor, fn, [resume](const Status& st) { resume(st); });
+        if (!s.ok()) resume(s);
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace suanli::api

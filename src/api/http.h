@@ -1,0 +1,56 @@
+// The types an API handler sees: a parsed request (with the authenticated principal) and the
+// response it returns. Handlers are C++20 coroutines on the server's io_context, so a handler
+// that waits for a durable commit does not hold a thread.
+#pragma once
+
+#include <utility>  // before Asio (see ENVIRONMENT.md)
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "control/auth.h"
+#include "core/status.h"
+
+namespace suanli::api {
+
+namespace asio = boost::asio;
+using Verb = boost::beast::http::verb;
+using Json = nlohmann::json;
+
+struct Request {
+  Verb method = Verb::get;
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> params;  // path parameters ({id})
+  std::string body;
+  std::string if_match;
+  std::string authorization;  // the Authorization header
+  std::string remote;
+  std::string request_id;
+  control::Principal principal;  // set when the route needs authentication
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Handler = std::function<asio::awaitable<Response>(Request&)>;
+
+// HTTP status for a Status code (the one place this mapping lives).
+unsigned HttpStatusFor(StatusCode code);
+// {"error":{"code":"invalid_argument","message":"...","field":"..."}} with the mapped status.
+Response ErrorResponse(const Status& s);
+Response JsonResponse(unsigned status, const Json& body);
+Response RawJsonResponse(unsigned status, std::string body);
+
+// Parses the request body as a JSON object, or an InvalidArgument naming the problem.
+Result<Json> ParseJsonBody(const Request& req);
+
+}  // namespace suanli::api

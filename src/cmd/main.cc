@@ -1,0 +1,50 @@
+// The one `suanli` binary: wires the commands together and nothing else.
+//   suanli serve ...            the control plane (server/serve.h)
+//   suanli simulate ...         trace simulator (sim/)
+//   suanli bench sched ...      scheduler benchmark (sim/)
+//   suanli <resource> <verb>    the CLI over the REST API (cli/)
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <cstring>
+
+#include "cli/cli.h"
+#include "server/serve.h"
+#include "sim/main_commands.h"
+
+namespace {
+
+int Serve(int argc, char** argv) {
+  suanli::server::ServeConfig c;
+  CLI::App app{"suanli serve: run the control plane", "suanli serve"};
+  app.set_config("--config", "", "INI/TOML file with the options below");
+  app.add_option("--db", c.db, "SQLite file or postgresql:// URL")->envname("SUANLI_DB");
+  app.add_option("--listen", c.listen, "host:port to listen on")->envname("SUANLI_LISTEN");
+  app.add_flag("--demo", c.demo, "seed the demo network on first start")->envname("SUANLI_DEMO");
+  app.add_option("--threads", c.threads, "HTTP worker threads")
+      ->envname("SUANLI_THREADS")->check(CLI::Range(1, 64));
+  app.add_option("--rate-limit", c.rate_limit, "requests/s per token (0 = off)")
+      ->envname("SUANLI_RATE_LIMIT")->check(CLI::Range(0.0, 1e9));
+  app.add_option("--max-body", c.max_body_bytes, "request body limit in bytes")
+      ->envname("SUANLI_MAX_BODY")->check(CLI::Range(1024, 1 << 30));
+  app.add_option("--tokens-file", c.tokens_file, "where --demo writes its tokens");
+  if (const char* t = std::getenv("SUANLI_BOOTSTRAP_TOKEN")) c.bootstrap_token = t;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "suanli serve: %s\n", e.what());
+    return 2;
+  }
+  return suanli::server::RunServe(c);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "serve") == 0) return Serve(argc - 1, argv + 1);
+  if (argc >= 2 && std::strcmp(argv[1], "simulate") == 0)
+    return suanli::sim::SimulateMain(argc - 1, argv + 1);
+  if (argc >= 3 && std::strcmp(argv[1], "bench") == 0 && std::strcmp(argv[2], "sched") == 0)
+    return suanli::sim::BenchSchedMain(argc - 2, argv + 2);
+  return suanli::cli::RunCli(argc, argv);
+}

@@ -1,0 +1,24 @@
+// `suanli serve`: opens the store, loads the registry, bootstraps, optionally seeds the demo
+// network, and serves the API until SIGINT/SIGTERM.
+#pragma once
+
+#include <string>
+
+namespace suanli::server {
+
+// Typed configuration of the server, with documented defaults. Loaded from a config file
+// (--config, INI/TOML), then SUANLI_* environment variables, then flags.
+struct ServeConfig {
+  std::string db = "suanli.db";           // SQLite path or postgresql:// URL   (SUANLI_DB)
+  std::string listen = "127.0.0.1:8080";  // host:port, port 0 = any free     (SUANLI_LISTEN)
+  bool demo = false;                      // seed the demo network on first start
+  int threads = 2;                        // HTTP worker threads               (SUANLI_THREADS)
+  double rate_limit = 2000;               // requests/s per token, 0 = off     (SUANLI_RATE_LIMIT)
+  size_t max_body_bytes = 1 << 20;        // request body limit                (SUANLI_MAX_BODY)
+  std::string bootstrap_token;            // SUANLI_BOOTSTRAP_TOKEN
+  std::string tokens_file;                // where the demo writes its role tokens
+};
+
+int RunServe(const ServeConfig& config);
+
+}  // namespace suanli::server
