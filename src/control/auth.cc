@@ -60,7 +60,7 @@ Result<Principal> Authenticate(const Registry& reg, const TokenHasher& hasher,
   p.user_name = user->obj->name;
   p.org_id = org->obj->id;
   p.user_role = user->obj->role;
-  p.org_roles = {org->obj->roles.begin(), org->obj->roles.end()};
+  p.SetOrgRoles({org->obj->roles.begin(), org->obj->roles.end()});
   p.pool_scope = tok->obj->pool_id;
   return p;
 }

@@ -22,9 +22,17 @@ struct Principal {
   std::set<std::string> org_roles;  // supplier, buyer, operator, regulator
   std::string pool_scope;         // token limited to this pool, "" when not
 
+  bool operator_ = false;   // cached org_roles membership: checked on every record of a list
+  bool regulator_ = false;
+
+  void SetOrgRoles(std::set<std::string> roles) {
+    org_roles = std::move(roles);
+    operator_ = Is("operator");
+    regulator_ = Is("regulator");
+  }
   bool Is(const std::string& org_role) const { return org_roles.count(org_role) > 0; }
-  bool IsOperator() const { return Is("operator"); }
-  bool IsRegulator() const { return Is("regulator"); }
+  bool IsOperator() const { return operator_; }
+  bool IsRegulator() const { return regulator_; }
   bool CanWrite() const { return user_role != "viewer"; }
   bool IsAdmin() const { return user_role == "admin"; }
   Actor ToActor(std::string request_id) const { return {user_id, org_id, std::move(request_id)}; }
