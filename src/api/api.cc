@@ -23,6 +23,7 @@ Status CheckVersion(const Request& req, Json* body, int64_t current) {
 
 Api::Api(control::Registry* registry, const control::TokenHasher* hasher, ApiOptions options)
     : ctx_{registry, hasher},
+      authenticator_(registry, hasher),
       options_(options),
       per_token_(options.rate_per_token, options.burst_per_token),
       failed_auth_(options.failed_auth_rate_per_ip, options.failed_auth_rate_per_ip * 5) {
@@ -66,8 +67,7 @@ asio::awaitable<Response> Api::Handle(Request& req) {
       std::string secret;
       const std::string& auth = req.authorization;
       if (auth.rfind("Bearer ", 0) == 0 || auth.rfind("bearer ", 0) == 0) secret = auth.substr(7);
-      auto principal = control::Authenticate(*ctx_.registry, *ctx_.hasher, secret,
-                                             SystemClock::Get().Now());
+      auto principal = authenticator_.Authenticate(secret, SystemClock::Get().Now());
       double now_s = t0 / 1e9, retry = 0;
       if (!principal) {
         allowed = false;
@@ -80,7 +80,7 @@ asio::awaitable<Response> Api::Handle(Request& req) {
         }
       } else {
         req.principal = std::move(*principal);
-        if (!per_token_.Allow(req.principal.token_id, now_s, &retry)) {
+        if (!per_token_.Allow(req.principal->token_id, now_s, &retry)) {
           allowed = false;
           res = ErrorResponse(ResourceExhausted("rate limit exceeded for this token"));
           res.headers.push_back({"Retry-After", std::to_string(static_cast<int>(retry) + 1)});

@@ -37,6 +37,7 @@ class Api {
   void AddPlatformRoutes();
 
   ApiContext ctx_;
+  control::Authenticator authenticator_;
   ApiOptions options_;
   Router router_;
   Json openapi_;

@@ -9,6 +9,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,8 @@ struct Request {
   std::string authorization;  // the Authorization header
   std::string remote;
   std::string request_id;
-  control::Principal principal;  // set when the route needs authentication
+  std::shared_ptr<const control::Principal> principal;  // set when the route authenticates
+  const control::Principal& who() const { return *principal; }
 };
 
 struct Response {

@@ -142,7 +142,7 @@ void Api::AddPlatformRoutes() {
 
   router_.Add(Verb::get, "/api/v1/me", true,
       [](Request& req) -> asio::awaitable<Response> {
-        co_return JsonResponse(200, PrincipalJson(req.principal));
+        co_return JsonResponse(200, PrincipalJson(req.who()));
       },
       {"Who the token acts as", "platform", nullptr, {{"type", "object"}}, 200, {}});
 
@@ -162,7 +162,7 @@ void Api::AddPlatformRoutes() {
         t.prefix = secret.substr(0, 8);
         t.hash = ctx.hasher->Hash(secret);
         std::shared_ptr<const Token> created;
-        const auto& p = req.principal;
+        const auto& p = req.who();
         s = co_await AsyncWrite(*ctx.registry, p.ToActor(req.request_id),
                                 [&](control::Txn& txn) -> Status {
                                   SUANLI_RETURN_IF_ERROR(control::PrepareCreate(txn, p, t));
@@ -189,7 +189,7 @@ void Api::AddPlatformRoutes() {
       }
     }
     std::shared_ptr<const Job> job;
-    const auto& p = req.principal;
+    const auto& p = req.who();
     Status s = co_await AsyncWrite(*ctx.registry, p.ToActor(req.request_id),
                                    [&](control::Txn& txn) {
                                      return control::CancelJob(txn, p, req.params["id"], reason, &job);
@@ -239,7 +239,7 @@ void Api::AddPlatformRoutes() {
             co_return ErrorResponse(InvalidArgument("unknown parameter", k));
           }
         }
-        const auto& p = req.principal;
+        const auto& p = req.who();
         if (!p.IsOperator() && !p.IsRegulator()) {
           if (!p.IsAdmin()) co_return ErrorResponse(PermissionDenied("audit needs an admin"));
           if (!q.org_id.empty() && q.org_id != p.org_id)

@@ -25,7 +25,7 @@ Response ListResources(ApiContext& ctx, const Request& req, const ListQuery& lq)
   const size_t end = lq.offset + lq.limit;
   if (lq.sort.empty()) {
     ctx.registry->ForEach<T>([&](const control::Entry<T>& e) {
-      if (!control::CanRead(req.principal, *e.obj) || !MatchesFilters(schema, lq, *e.obj)) return;
+      if (!control::CanRead(req.who(), *e.obj) || !MatchesFilters(schema, lq, *e.obj)) return;
       if (total >= lq.offset && total < end) window.push_back(e);
       ++total;
     });
@@ -33,7 +33,7 @@ Response ListResources(ApiContext& ctx, const Request& req, const ListQuery& lq)
   } else {
     std::vector<control::Entry<T>> all;
     ctx.registry->ForEach<T>([&](const control::Entry<T>& e) {
-      if (control::CanRead(req.principal, *e.obj) && MatchesFilters(schema, lq, *e.obj))
+      if (control::CanRead(req.who(), *e.obj) && MatchesFilters(schema, lq, *e.obj))
         all.push_back(e);
     });
     total = all.size();
@@ -95,7 +95,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx, ResourceRouteOptions opt
   router.Add(Verb::get, item, true,
       [&ctx](Request& req) -> asio::awaitable<Response> {
         auto e = ctx.registry->Get<T>(req.params["id"]);
-        if (!e || !control::CanRead(req.principal, *e->obj))
+        if (!e || !control::CanRead(req.who(), *e->obj))
           co_return ErrorResponse(NotFound("no " + control::SchemaOf<T>().kind + " " + req.params["id"]));
         co_return RawJsonResponse(200, *e->json);
       },
@@ -110,7 +110,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx, ResourceRouteOptions opt
           Status s = domain::Decode(control::SchemaOf<T>(), *body, &obj, domain::DecodeMode::kCreate);
           if (!s.ok()) co_return ErrorResponse(s);
           std::shared_ptr<const T> created;
-          const auto& p = req.principal;
+          const auto& p = req.who();
           s = co_await AsyncWrite(*ctx.registry, p.ToActor(req.request_id),
                                   [&](control::Txn& txn) -> Status {
                                     SUANLI_RETURN_IF_ERROR(control::PrepareCreate(txn, p, obj));
@@ -128,7 +128,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx, ResourceRouteOptions opt
         [&ctx](Request& req) -> asio::awaitable<Response> {
           auto body = ParseJsonBody(req);
           if (!body) co_return ErrorResponse(body.error());
-          const auto& p = req.principal;
+          const auto& p = req.who();
           const std::string id = req.params["id"];
           std::shared_ptr<const T> updated;
           Status s = co_await AsyncWrite(
@@ -155,7 +155,7 @@ void AddResourceRoutes(Router& router, ApiContext& ctx, ResourceRouteOptions opt
   if (opt.remove) {
     router.Add(Verb::delete_, item, true,
         [&ctx](Request& req) -> asio::awaitable<Response> {
-          const auto& p = req.principal;
+          const auto& p = req.who();
           const std::string id = req.params["id"];
           Status s = co_await AsyncWrite(
               *ctx.registry, p.ToActor(req.request_id), [&](control::Txn& txn) -> Status {

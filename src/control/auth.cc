@@ -65,4 +65,29 @@ Result<Principal> Authenticate(const Registry& reg, const TokenHasher& hasher,
   return p;
 }
 
+Result<std::shared_ptr<const Principal>> Authenticator::Authenticate(std::string_view secret,
+                                                                      Timestamp now) {
+  if (secret.empty()) return Err(Unauthenticated("missing bearer token"));
+  if (secret.size() > 200) return Err(Unauthenticated("invalid token"));
+  std::string hash = hasher_->Hash(secret);
+  const uint64_t gen = reg_->auth_generation();
+  {
+    std::shared_lock lock(mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && it->second.generation == gen) {
+      if (it->second.expires_at.ms != 0 && it->second.expires_at <= now)
+        return Err(Unauthenticated("token expired"));
+      return it->second.principal;
+    }
+  }
+  auto p = control::Authenticate(*reg_, *hasher_, secret, now);
+  if (!p) return Err(p.error());
+  auto tok = reg_->Get<domain::Token>(p->token_id);
+  auto shared = std::make_shared<const Principal>(std::move(*p));
+  std::unique_lock lock(mu_);
+  if (cache_.size() > 100000) cache_.clear();
+  cache_[hash] = Cached{gen, tok ? tok->obj->expires_at : Timestamp{}, shared};
+  return shared;
+}
+
 }  // namespace suanli::control

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <optional>
+#include <memory>
 #include <set>
+#include <shared_mutex>
+#include <unordered_map>
 #include <string>
 
 #include "control/registry.h"
@@ -52,6 +55,25 @@ class TokenHasher {
 
 // A new token secret: "sl_" followed by 52 base32 characters (256 bits).
 std::string NewTokenSecret(IdSource& ids);
+
+// Resolves bearer secrets to principals, caching them per token hash until any org, user or
+// token changes (Registry::auth_generation). Thread-safe.
+class Authenticator {
+ public:
+  Authenticator(const Registry* reg, const TokenHasher* hasher) : reg_(reg), hasher_(hasher) {}
+  Result<std::shared_ptr<const Principal>> Authenticate(std::string_view secret, Timestamp now);
+
+ private:
+  struct Cached {
+    uint64_t generation;
+    Timestamp expires_at;
+    std::shared_ptr<const Principal> principal;
+  };
+  const Registry* reg_;
+  const TokenHasher* hasher_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, Cached> cache_;
+};
 
 // Resolves an "Authorization: Bearer ..." secret to a principal: Unauthenticated when the
 // token is unknown, expired, or its user is disabled or gone.

@@ -57,6 +57,8 @@ void Registry::ApplyPut(std::shared_ptr<const T> obj, std::shared_ptr<const std:
     if (it != table.end()) org_by_name_.erase(it->second.obj->name);
     org_by_name_[obj->name] = obj->id;
   }
+  if constexpr (std::is_same_v<T, Token> || std::is_same_v<T, User> || std::is_same_v<T, Org>)
+    auth_generation_.fetch_add(1, std::memory_order_acq_rel);
   const std::string id = obj->id;  // the right side of = is evaluated first (C++17)
   table[id] = Entry<T>{std::move(obj), std::move(json)};
 }
@@ -66,6 +68,8 @@ void Registry::ApplyDelete(const std::string& id) {
   auto& table = TableOf<T>();
   auto it = table.find(id);
   if (it == table.end()) return;
+  if constexpr (std::is_same_v<T, Token> || std::is_same_v<T, User> || std::is_same_v<T, Org>)
+    auth_generation_.fetch_add(1, std::memory_order_acq_rel);
   if constexpr (std::is_same_v<T, Token>) token_by_hash_.erase(it->second.obj->hash);
   if constexpr (std::is_same_v<T, User>) user_by_name_.erase(it->second.obj->name);
   if constexpr (std::is_same_v<T, Org>) org_by_name_.erase(it->second.obj->name);
@@ -94,6 +98,7 @@ Status Registry::LoadKind() {
 
 Status Registry::Load() {
   std::unique_lock lock(mu_);
+  auth_generation_.fetch_add(1, std::memory_order_acq_rel);
   token_by_hash_.clear();
   user_by_name_.clear();
   org_by_name_.clear();

@@ -127,6 +127,9 @@ class Registry {
   std::string UserIdByName(const std::string& name) const;
   std::string OrgIdByName(const std::string& name) const;
 
+  // Bumped on every change to an org, user or token: lets caches of principals notice.
+  uint64_t auth_generation() const { return auth_generation_.load(std::memory_order_acquire); }
+
   Committer& committer() { return *committer_; }
   store::Store& store() { return *store_; }
   const Clock& clock() const { return *clock_; }
@@ -166,6 +169,7 @@ class Registry {
   std::unordered_map<std::string, std::string> token_by_hash_;  // guarded by mu_
   std::unordered_map<std::string, std::string> user_by_name_;
   std::unordered_map<std::string, std::string> org_by_name_;
+  std::atomic<uint64_t> auth_generation_{0};
   std::unique_ptr<Committer> committer_;
 };
 

@@ -1,0 +1,98 @@
+// Ledger: the hash-chained, double-entry journal with group commit. Many threads post; one
+// writer thread takes everything pending, validates each draft against the Book, seals it into
+// the chain (seq, time, prev_hash, hash), appends the whole batch to the LedgerStore in one
+// transaction (one fsync), and only then acknowledges every poster of the batch. A usage entry
+// that a compute voucher covers gets its voucher entry in the same batch, right after it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "ledger/book.h"
+#include "ledger/ledger_store.h"
+
+namespace suanli::ledger {
+
+// What a poster gets back once its entry is durable.
+struct Receipt {
+  Entry entry;                 // the committed entry (the original one for a repeated key)
+  std::vector<Entry> derived;  // entries the rules added in the same commit (a voucher)
+  bool duplicate = false;      // the key was already in the journal; nothing was posted
+};
+
+struct LedgerOptions {
+  size_t max_batch = 20000;  // entries per transaction at most
+};
+
+class Ledger {
+ public:
+  using Done = std::function<void(Result<Receipt>)>;
+
+  // Replays `store` into the Book and starts the writer. `clock` must outlive the Ledger.
+  static Result<std::unique_ptr<Ledger>> Open(std::unique_ptr<LedgerStore> store,
+                                              const Clock& clock, LedgerOptions options = {});
+  // Drains pending posts, then stops the writer.
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Queues `draft`; `done` runs on the writer thread once the entry is durable or rejected.
+  // Thread-safe. `done` must not call back into Post/Wait on this Ledger.
+  void PostAsync(EntryDraft draft, Done done);
+  // Posts and waits for durability. Thread-safe.
+  Result<Receipt> Post(EntryDraft draft);
+  // Posts all (they may share one commit) and waits for every one. Thread-safe.
+  std::vector<Result<Receipt>> PostAll(std::vector<EntryDraft> drafts);
+
+  // Reads under a shared lock of the derived state. Thread-safe.
+  Fen Balance(const std::string& account) const;
+  int64_t LastSeq() const;
+  // Runs `fn` on the Book (e.g. programme state) under a shared lock. Thread-safe.
+  void WithBook(const std::function<void(const Book&)>& fn) const;
+  // Scans committed entries (see LedgerStore::Scan). Thread-safe; serialised with commits.
+  Status Scan(int64_t from_seq, int64_t to_seq, const std::function<Status(const Entry&)>& fn);
+
+  // Commits (store transactions) and entries committed since Open. Thread-safe.
+  struct Stats {
+    int64_t commits = 0;
+    int64_t entries = 0;
+  };
+  Stats stats() const { return {commits_.load(), entries_.load()}; }
+
+ private:
+  struct Pending {
+    EntryDraft draft;
+    Done done;
+  };
+  Ledger(std::unique_ptr<LedgerStore> store, const Clock& clock, LedgerOptions options);
+  Status Replay();
+  void WriterLoop();
+  void CommitBatch(std::vector<Pending>& batch);
+  Entry Seal(EntryDraft draft);
+  Result<Entry> ReadOne(int64_t seq);
+
+  std::unique_ptr<LedgerStore> store_;
+  const Clock& clock_;
+  LedgerOptions options_;
+
+  std::mutex store_mu_;              // serialises use of store_
+  mutable std::shared_mutex book_mu_;  // guards book_
+  Book book_;
+
+  std::mutex mu_;  // guards queue_, stop_
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  bool stop_ = false;
+  std::thread writer_;
+  std::atomic<int64_t> commits_{0}, entries_{0};
+};
+
+}  // namespace suanli::ledger

@@ -1,0 +1,111 @@
+#include "ledger/meter.h"
+
+#include <nlohmann/json.hpp>
+
+namespace suanli::ledger {
+
+std::string_view BillingModeName(BillingMode m) {
+  switch (m) {
+    case BillingMode::kOnDemand: return "on_demand";
+    case BillingMode::kReserved: return "reserved";
+    case BillingMode::kSpot: return "spot";
+  }
+  return "?";
+}
+
+std::string UsageKey(const UsageRecord& r) {
+  return "usage:" + r.allocation + ":" + std::to_string(r.from.ms);
+}
+
+namespace {
+
+Status Validate(const UsageRecord& r) {
+  if (r.allocation.empty()) return InvalidArgument("allocation required", "allocation");
+  if (r.buyer.empty()) return InvalidArgument("buyer required", "buyer");
+  if (r.supplier.empty()) return InvalidArgument("supplier required", "supplier");
+  if (r.to < r.from) return InvalidArgument("period ends before it starts", "to");
+  if ((r.to.ms - r.from.ms) % 1000 != 0) return InvalidArgument("whole seconds only", "to");
+  const int64_t seconds = (r.to.ms - r.from.ms) / 1000;
+  if (r.lost_seconds < 0 || r.lost_seconds > seconds) {
+    return InvalidArgument("lost seconds outside the period", "lost_seconds");
+  }
+  if (r.billed_seconds_before < 0) return InvalidArgument("negative", "billed_seconds_before");
+  if (r.sla_credit_bps < 0 || r.sla_credit_bps > 10000) {
+    return InvalidArgument("SLA credit 0..10000 bps", "sla_credit_bps");
+  }
+  for (size_t i = 0; i < r.items.size(); ++i) {
+    if (r.items[i].units_milli < 0 || r.items[i].fen_per_unit_hour.v < 0) {
+      return InvalidArgument("negative units or price", "items[" + std::to_string(i) + "]");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::vector<EntryDraft>> MeterUsage(const UsageRecord& r, const MeterConfig& config) {
+  if (Status st = Validate(r); !st.ok()) return Err(st);
+  const int64_t seconds = (r.to.ms - r.from.ms) / 1000;
+  const int64_t billable = seconds - r.lost_seconds;
+  const int64_t before = r.billed_seconds_before;
+  Fen charge, lost_value;
+  nlohmann::json items = nlohmann::json::array();
+  for (const UsageItem& it : r.items) {
+    const Fen c = ChargeFor(it.units_milli, before + billable, it.fen_per_unit_hour) -
+                  ChargeFor(it.units_milli, before, it.fen_per_unit_hour);
+    charge += c;
+    lost_value += ChargeFor(it.units_milli, r.lost_seconds, it.fen_per_unit_hour);
+    items.push_back({{"resource", it.resource},
+                     {"units_milli", it.units_milli},
+                     {"fen_per_unit_hour", it.fen_per_unit_hour.v},
+                     {"unit_seconds_milli", it.units_milli * billable},
+                     {"charge_fen", c.v}});
+  }
+  const Fen fee = ApplyBps(charge, config.fee_bps);
+  EntryDraft u;
+  u.kind = EntryKind::kUsage;
+  u.key = UsageKey(r);
+  u.memo = "job " + r.job + " allocation " + r.allocation;
+  u.attrs = {{"job", r.job},
+             {"allocation", r.allocation},
+             {"offer", r.offer},
+             {"buyer", r.buyer},
+             {"supplier", r.supplier},
+             {"buyer_group", r.buyer_group},
+             {"supplier_group", r.supplier_group},
+             {"kind", r.kind},
+             {"region", r.region},
+             {"mode", std::string(BillingModeName(r.mode))},
+             {"from_ms", std::to_string(r.from.ms)},
+             {"to_ms", std::to_string(r.to.ms)},
+             {"billable_s", std::to_string(billable)},
+             {"lost_s", std::to_string(r.lost_seconds)},
+             {"charge_fen", std::to_string(charge.v)},
+             {"fee_fen", std::to_string(fee.v)},
+             {"items", items.dump()}};
+  if (r.failed) u.attrs["failed"] = "1";
+  if (charge.v > 0) u.lines.push_back({BuyerBalance(r.buyer), charge});
+  if ((charge - fee).v != 0) u.lines.push_back({SupplierReceivable(r.supplier), -(charge - fee)});
+  if (fee.v != 0) u.lines.push_back({std::string(kFeeRevenue), -fee});
+  std::vector<EntryDraft> out{std::move(u)};
+
+  const Fen credit = ApplyBps(lost_value, r.sla_credit_bps);
+  if (credit.v > 0) {
+    EntryDraft s;
+    s.kind = EntryKind::kSlaCredit;
+    s.key = "sla:" + r.allocation + ":" + std::to_string(r.from.ms);
+    s.memo = "SLA credit for " + std::to_string(r.lost_seconds) + " s lost, job " + r.job;
+    s.attrs = {{"job", r.job},
+               {"allocation", r.allocation},
+               {"buyer", r.buyer},
+               {"supplier", r.supplier},
+               {"lost_s", std::to_string(r.lost_seconds)},
+               {"sla_credit_bps", std::to_string(r.sla_credit_bps)},
+               {"usage_key", out[0].key}};
+    s.lines = {{std::string(kSlaExpense), credit}, {BuyerBalance(r.buyer), -credit}};
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace suanli::ledger
