@@ -22,10 +22,13 @@ struct ApiContext {
 };
 
 // Runs `fn` as one registry write and resumes the coroutine once it is durable (or failed).
-inline asio::awaitable<Status> AsyncWrite(control::Registry& reg, const control::Actor& actor,
+// Deliberately not a coroutine itself: GCC 12 destroys temporaries passed to a coroutine inside
+// a co_await expression twice (GCC PR 100611), which double-freed the std::function and Actor
+// of every write; taking them by value into the initiation object avoids that.
+inline asio::awaitable<Status> AsyncWrite(control::Registry& reg, control::Actor actor,
                                           std::function<Status(control::Txn&)> fn) {
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
-      [&reg, &actor, fn = std::move(fn)](auto handler) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(
+      [&reg, actor = std::move(actor), fn = std::move(fn)](auto handler) {
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
         auto resume = [h](Status st) {
           auto ex = asio::get_associated_executor(*h);

@@ -13,6 +13,15 @@ Json Node(int cpu, int mem, const std::string& model, int count) {
   return n;
 }
 
+PublishRequest Req(std::string price, std::string accelerator = "", int count = 0) {
+  PublishRequest r;
+  r.pool_id = "pool-1";
+  r.price = std::move(price);
+  r.accelerator = std::move(accelerator);
+  r.count = count;
+  return r;
+}
+
 std::vector<CatalogEntry> Catalog() {
   return {{"nvidia-h100-sxm", "NVIDIA", "H100 SXM5 80GB", "CUDA"},
           {"nvidia-t4", "NVIDIA", "Tesla T4 16GB", "CUDA"}};
@@ -21,7 +30,7 @@ std::vector<CatalogEntry> Catalog() {
 TEST(OfferPublish, DefaultsFromThePoolInventory) {
   Json nodes = {Node(128, 2048, "nvidia-h100-sxm", 8), Node(128, 2048, "nvidia-h100-sxm", 8),
                 Node(96, 1024, "nvidia-h100-sxm", 8), Node(64, 256, "nvidia-t4", 4)};
-  PublishRequest req{.pool_id = "pool-1", .price = "25.5"};
+  PublishRequest req = Req("25.5");
   auto o = PlanOffer(req, nodes, Json::array(), Catalog());
   ASSERT_TRUE(o) << o.error().ToString();
   EXPECT_EQ((*o)["accelerator_model"], "nvidia-h100-sxm");
@@ -37,7 +46,8 @@ TEST(OfferPublish, DefaultsFromThePoolInventory) {
 TEST(OfferPublish, SmallerUnitsAndExistingOffers) {
   Json nodes = {Node(128, 2048, "nvidia-h100-sxm", 8), Node(128, 2048, "nvidia-h100-sxm", 8)};
   Json offers = {{{"accelerator_model", "nvidia-h100-sxm"}, {"accelerator_count", 8}, {"quantity", 1}}};
-  PublishRequest req{.pool_id = "p", .accelerator = "H100", .count = 2, .price = "10", .billing = "reserved"};
+  PublishRequest req = Req("10", "H100", 2);
+  req.billing = "reserved";
   auto o = PlanOffer(req, nodes, offers, Catalog());
   ASSERT_TRUE(o) << o.error().ToString();
   EXPECT_EQ((*o)["quantity"], 4);  // 16 devices - 8 already offered, in units of 2
@@ -47,7 +57,7 @@ TEST(OfferPublish, SmallerUnitsAndExistingOffers) {
 
 TEST(OfferPublish, CpuPoolsOfferCores) {
   Json nodes = {Node(64, 256, "", 0), Node(64, 256, "", 0)};
-  auto o = PlanOffer({.pool_id = "p", .price = "0.08"}, nodes, Json::array(), Catalog());
+  auto o = PlanOffer(Req("0.08"), nodes, Json::array(), Catalog());
   ASSERT_TRUE(o) << o.error().ToString();
   EXPECT_FALSE(o->contains("accelerator_model"));
   EXPECT_EQ((*o)["cpu_cores"], 1);
@@ -58,14 +68,14 @@ TEST(OfferPublish, CpuPoolsOfferCores) {
 
 TEST(OfferPublish, ErrorsNameTheProblem) {
   Json nodes = {Node(64, 256, "nvidia-t4", 4)};
-  EXPECT_EQ(PlanOffer({.pool_id = "p", .accelerator = "H100", .price = "1"}, nodes, Json::array(), Catalog())
+  EXPECT_EQ(PlanOffer(Req("1", "H100"), nodes, Json::array(), Catalog())
                 .error().field(), "accelerator");
-  EXPECT_EQ(PlanOffer({.pool_id = "p", .price = "x"}, nodes, Json::array(), Catalog()).error().field(),
+  EXPECT_EQ(PlanOffer(Req("x"), nodes, Json::array(), Catalog()).error().field(),
             "price");
-  EXPECT_EQ(PlanOffer({.pool_id = "p", .price = "1"}, Json::array(), Json::array(), Catalog())
+  EXPECT_EQ(PlanOffer(Req("1"), Json::array(), Json::array(), Catalog())
                 .error().code(), StatusCode::kFailedPrecondition);
   Json sold = {{{"accelerator_model", "nvidia-t4"}, {"accelerator_count", 4}, {"quantity", 1}}};
-  EXPECT_EQ(PlanOffer({.pool_id = "p", .price = "1"}, nodes, sold, Catalog()).error().code(),
+  EXPECT_EQ(PlanOffer(Req("1"), nodes, sold, Catalog()).error().code(),
             StatusCode::kResourceExhausted);
 }
 

@@ -2,12 +2,15 @@
 //   suanli serve ...            the control plane (server/serve.h)
 //   suanli simulate ...         trace simulator (sim/)
 //   suanli bench sched ...      scheduler benchmark (sim/)
+//   suanli ledger verify ...    check the journal's hash chain and invariants (ledger/)
+//   suanli bench ledger ...     durable postings per second (ledger/)
 //   suanli <resource> <verb>    the CLI over the REST API (cli/)
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <cstring>
 
 #include "cli/cli.h"
+#include "ledger/main_commands.h"
 #include "server/serve.h"
 #include "sim/main_commands.h"
 
@@ -27,6 +30,9 @@ int Serve(int argc, char** argv) {
   app.add_option("--max-body", c.max_body_bytes, "request body limit in bytes")
       ->envname("SUANLI_MAX_BODY")->check(CLI::Range(1024, 1 << 30));
   app.add_option("--tokens-file", c.tokens_file, "where --demo writes its tokens");
+  app.add_option("--policy", c.policy, "placement policy (suanli, fgd, bestfit, ...)")
+      ->envname("SUANLI_POLICY");
+  app.add_flag("!--no-scheduler", c.scheduler, "do not place pending jobs (API only)");
   if (const char* t = std::getenv("SUANLI_BOOTSTRAP_TOKEN")) c.bootstrap_token = t;
   try {
     app.parse(argc, argv);
@@ -46,5 +52,9 @@ int main(int argc, char** argv) {
     return suanli::sim::SimulateMain(argc - 1, argv + 1);
   if (argc >= 3 && std::strcmp(argv[1], "bench") == 0 && std::strcmp(argv[2], "sched") == 0)
     return suanli::sim::BenchSchedMain(argc - 2, argv + 2);
+  if (argc >= 2 && std::strcmp(argv[1], "ledger") == 0)
+    return suanli::ledger::LedgerMain(argc - 1, argv + 1);
+  if (argc >= 3 && std::strcmp(argv[1], "bench") == 0 && std::strcmp(argv[2], "ledger") == 0)
+    return suanli::ledger::BenchLedgerMain(argc - 2, argv + 2);
   return suanli::cli::RunCli(argc, argv);
 }

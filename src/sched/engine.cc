@@ -114,14 +114,29 @@ std::vector<DomainId> Engine::GangDomains(const Request& r) const {
 }
 
 Status Engine::Unplaceable(const Request& r) const {
+  // Could the pool hold the whole gang if it were empty? If not, the request is infeasible
+  // here; otherwise it only has to wait for room.
   const TaskDemand& t = r.task;
-  for (NodeSlot s = 0; s < cluster_->slot_count(); ++s) {
+  int64_t fits_empty = 0;
+  for (NodeSlot s = 0; s < cluster_->slot_count() && fits_empty < r.gang_size; ++s) {
     const Node& n = cluster_->node(s);
     if (!n.alive || n.cpu_total < t.cpu_milli || n.mem_total < t.memory_mib) continue;
     if (t.uses_gpu() && (!(r.model_mask >> n.model & 1) || n.gpu_count < t.gpu_count)) continue;
-    return ResourceExhausted("no room for the request now");
+    int64_t per_node = INT64_MAX;
+    if (t.cpu_milli > 0) per_node = std::min(per_node, n.cpu_total / t.cpu_milli);
+    if (t.memory_mib > 0) per_node = std::min(per_node, n.mem_total / t.memory_mib);
+    if (t.uses_gpu()) {
+      int64_t devices = t.is_sharing() ? int64_t{n.gpu_count} * (kMilliPerDevice / t.gpu_milli)
+                                       : n.gpu_count / t.gpu_count;
+      per_node = std::min(per_node, devices);
+    }
+    fits_empty += per_node == INT64_MAX ? r.gang_size : per_node;
   }
-  return FailedPrecondition("no node in the pool can ever hold this task");
+  if (fits_empty >= r.gang_size) return ResourceExhausted("no room for the request now");
+  return FailedPrecondition(r.gang_size > 1
+                                ? "the pool cannot hold a gang of " + std::to_string(r.gang_size) +
+                                      " such tasks even when empty"
+                                : "no node in the pool can ever hold this task");
 }
 
 Placement Engine::Commit(const Request& r, const std::vector<Choice>& choices) {
@@ -153,6 +168,39 @@ Result<Placement> Engine::Place(const Request& r) {
     if (placed) return Commit(r, *placed);
   }
   return Err(Unplaceable(r));
+}
+
+Result<Placement> Engine::Restore(const Request& r, const std::vector<TaskPlacement>& tasks) {
+  if (Status s = Validate(r); !s.ok()) return Err(s);
+  if (static_cast<int>(tasks.size()) != r.gang_size)
+    return Err(InvalidArgument("one placement per gang member"));
+  std::vector<Choice> applied;
+  auto undo = [&] {
+    for (const auto& c : applied) cluster_->Apply(c.slot, r.task, c.devices, -1);
+  };
+  for (const auto& tp : tasks) {
+    if (tp.node >= cluster_->slot_count() || !cluster_->node(tp.node).alive) {
+      undo();
+      return Err(FailedPrecondition("the node is gone"));
+    }
+    const Node& n = cluster_->node(tp.node);
+    Choice c{tp.node, {}};
+    c.devices.count = static_cast<int>(tp.devices.size());
+    bool fits = n.cpu_free >= r.task.cpu_milli && n.mem_free >= r.task.memory_mib &&
+                c.devices.count == (r.task.uses_gpu() ? r.task.gpu_count : 0);
+    for (int i = 0; fits && i < c.devices.count; ++i) {
+      uint8_t d = tp.devices[i];
+      fits = d < n.gpu_count && n.gpu_free[d] >= r.task.gpu_milli;
+      c.devices.devices[i] = d;
+    }
+    if (!fits) {
+      undo();
+      return Err(FailedPrecondition("the node no longer has room for the task"));
+    }
+    cluster_->Apply(c.slot, r.task, c.devices, +1);
+    applied.push_back(c);
+  }
+  return Commit(r, applied);
 }
 
 Status Engine::Release(AllocationId id) {

@@ -48,6 +48,10 @@ class Engine {
   Engine(Cluster* cluster, std::unique_ptr<PlacementPolicy> policy, EngineOptions opts = {});
 
   Result<Placement> Place(const Request& request);
+  // Re-creates a placement made earlier (after a restart of the owner): each task goes on the
+  // given node and devices. FailedPrecondition if any of them no longer has the room; then
+  // nothing is applied.
+  Result<Placement> Restore(const Request& request, const std::vector<TaskPlacement>& tasks);
   // Returns the resources of a placement. NotFound if unknown or already released.
   Status Release(AllocationId id);
   // Placements with a task on `slot` (for requeueing when a node goes down). O(allocations).
@@ -57,6 +61,8 @@ class Engine {
   Cluster& cluster() { return *cluster_; }
   const Cluster& cluster() const { return *cluster_; }
   PlacementPolicy& policy() { return *policy_; }
+  // Swaps the policy (e.g. after the workload profile changed); allocations are kept.
+  void SetPolicy(std::unique_ptr<PlacementPolicy> policy) { policy_ = std::move(policy); }
   size_t allocation_count() const { return allocations_.size(); }
 
  private:

@@ -7,6 +7,7 @@
 
 #include "api/server.h"
 #include "control/bootstrap.h"
+#include "placement/placement_service.h"
 #include "server/demo_seed.h"
 
 namespace suanli::server {
@@ -81,6 +82,8 @@ int RunServe(const ServeConfig& config) {
   options.rate_per_token = config.rate_limit;
   options.burst_per_token = config.rate_limit * 2;
   options.max_body_bytes = config.max_body_bytes;
+  placement::PlacementService placer(&registry, {.policy = config.policy});
+  if (config.scheduler) placer.Start();
   api::Api api(&registry, &*hasher, options);
   api::HttpServer server(&api, config.threads);
   auto bound = server.Start(host, port);
@@ -96,6 +99,7 @@ int RunServe(const ServeConfig& config) {
   std::signal(SIGTERM, OnSignal);
   server.Wait();
   server.Stop();
+  placer.Stop();
   registry.committer().Flush();
   g_server = nullptr;
   std::fprintf(stderr, "suanli: stopped\n");

@@ -17,6 +17,8 @@ struct ServeConfig {
   size_t max_body_bytes = 1 << 20;        // request body limit                (SUANLI_MAX_BODY)
   std::string bootstrap_token;            // SUANLI_BOOTSTRAP_TOKEN
   std::string tokens_file;                // where the demo writes its role tokens
+  std::string policy = "suanli";          // placement policy of the scheduler  (SUANLI_POLICY)
+  bool scheduler = true;                  // place pending jobs (off: API only)
 };
 
 int RunServe(const ServeConfig& config);

@@ -1,0 +1,207 @@
+// Unit tests: money arithmetic, metering, the chain, idempotency, reversals, statements, and
+// verification catching tampering.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include "ledger/ledger_test_util.h"
+#include "ledger/statement.h"
+#include "ledger/verify.h"
+
+namespace suanli::ledger {
+namespace {
+
+using testing::Minute;
+using testing::OpenOrDie;
+using testing::TempDir;
+using testing::UsageDraft;
+
+TEST(Money, HalfEvenRounding) {
+  EXPECT_EQ(DivRoundHalfEven(5, 2), 2);
+  EXPECT_EQ(DivRoundHalfEven(7, 2), 4);
+  EXPECT_EQ(DivRoundHalfEven(-5, 2), -2);
+  EXPECT_EQ(DivRoundHalfEven(-7, 2), -4);
+  EXPECT_EQ(DivRoundHalfEven(10, 3), 3);
+  EXPECT_EQ(DivRoundHalfEven(11, 3), 4);
+  EXPECT_EQ(ChargeFor(8000, 60, Fen(2500)).v, 333);   // 333.33
+  EXPECT_EQ(ChargeFor(1000, 1, Fen(1800)).v, 0);      // 0.5 -> 0 (even)
+  EXPECT_EQ(ChargeFor(1000, 3, Fen(1800)).v, 2);      // 1.5 -> 2 (even)
+  EXPECT_EQ(ApplyBps(Fen(333), 500).v, 17);           // 16.65
+  EXPECT_EQ(FormatYuan(Fen(-12345)), "-123.45");
+  EXPECT_EQ(FormatYuan(Fen(5)), "0.05");
+}
+
+TEST(Meter, TelescopingChargesHaveNoDrift) {
+  // 60 one-minute records billed with billed_seconds_before sum to the rounded hour exactly.
+  int64_t total = 0;
+  for (int m = 0; m < 60; ++m) {
+    UsageRecord r = Minute("a1", m);
+    r.items = {{"gpu:A800", 1000, Fen(1001)}};  // 1001 fen/h: 16.683 fen per minute
+    r.billed_seconds_before = m * 60;
+    total += AttrInt(UsageDraft(r), "charge_fen");
+  }
+  EXPECT_EQ(total, 1001);
+}
+
+TEST(Meter, LostTimeIsNotChargedAndEarnsAnSlaCredit) {
+  UsageRecord r = Minute("a1", 0);
+  r.lost_seconds = 30;
+  r.sla_credit_bps = 10000;  // 100% of the lost time's value
+  auto drafts = MeterUsage(r, MeterConfig{});
+  ASSERT_TRUE(drafts);
+  ASSERT_EQ(drafts->size(), 2u);
+  EXPECT_EQ(AttrInt((*drafts)[0], "charge_fen"), 167);  // 30 s of 8 GPUs: 166.67
+  EXPECT_EQ((*drafts)[1].kind, EntryKind::kSlaCredit);
+  EXPECT_EQ((*drafts)[1].lines[0].amount.v, 167);
+  r.lost_seconds = 61;
+  EXPECT_FALSE(MeterUsage(r, MeterConfig{}));
+}
+
+TEST(Meter, UsageEntryBalancesWithFee) {
+  EntryDraft d = UsageDraft(Minute("a1", 0));
+  EXPECT_TRUE(CheckBalanced(d).ok());
+  ASSERT_EQ(d.lines.size(), 3u);
+  EXPECT_EQ(d.lines[0], (Line{"buyer:b1:balance", Fen(333)}));
+  EXPECT_EQ(d.lines[1], (Line{"supplier:s1:receivable", Fen(-316)}));
+  EXPECT_EQ(d.lines[2], (Line{"platform:fee_revenue", Fen(-17)}));
+}
+
+TEST(Ledger, ChainsIdempotentAndRejectsUnbalanced) {
+  TempDir dir;
+  FakeClock clock;
+  auto l = OpenOrDie(dir.Db(), clock);
+  auto a = l->Post(UsageDraft(Minute("a1", 0)));
+  ASSERT_TRUE(a) << a.error().ToString();
+  EXPECT_EQ(a->entry.seq, 1);
+  auto again = l->Post(UsageDraft(Minute("a1", 0)));  // re-sent usage
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->entry.seq, 1);
+  EXPECT_EQ(again->entry.hash, a->entry.hash);
+  EntryDraft bad = UsageDraft(Minute("a1", 1));
+  bad.lines[0].amount += Fen(1);
+  EXPECT_EQ(l->Post(bad).error().code(), StatusCode::kInvalidArgument);
+  auto b = l->Post(UsageDraft(Minute("a1", 1)));
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->entry.seq, 2);
+  EXPECT_EQ(b->entry.prev_hash, a->entry.hash);
+  EXPECT_EQ(l->Balance("buyer:b1:balance").v, 666);
+  // Many concurrent duplicates in one batch post once.
+  std::vector<EntryDraft> same(50, UsageDraft(Minute("a2", 0)));
+  auto rs = l->PostAll(same);
+  int fresh = 0;
+  for (auto& r : rs) fresh += (r && !r->duplicate);
+  EXPECT_EQ(fresh, 1);
+  EXPECT_EQ(l->LastSeq(), 3);
+}
+
+TEST(Ledger, ReversalNegatesOnceAndSurvivesReopen) {
+  TempDir dir;
+  FakeClock clock;
+  {
+    auto l = OpenOrDie(dir.Db(), clock);
+    auto a = l->Post(UsageDraft(Minute("a1", 0)));
+    ASSERT_TRUE(a);
+    EntryDraft rev;
+    rev.kind = EntryKind::kReversal;
+    rev.key = "reverse:1";
+    rev.ref = 1;
+    rev.memo = "wrong price";
+    for (const Line& x : a->entry.lines) rev.lines.push_back({x.account, -x.amount});
+    ASSERT_TRUE(l->Post(rev));
+    EXPECT_EQ(l->Balance("buyer:b1:balance").v, 0);
+    rev.key = "reverse:1-again";
+    EXPECT_FALSE(l->Post(rev));  // already reversed
+    EntryDraft partial = rev;
+    partial.key = "reverse:partial";
+    partial.lines.pop_back();
+    EXPECT_FALSE(l->Post(partial));
+  }
+  auto l = OpenOrDie(dir.Db(), clock);  // the Book is rebuilt from the journal
+  EXPECT_EQ(l->LastSeq(), 2);
+  auto store = OpenLedgerStore(dir.Db());
+  auto rep = Verify(**store);
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok) << rep->violation;
+}
+
+TEST(Statement, TotalsEqualTheEntriesAndRenders) {
+  TempDir dir;
+  FakeClock clock(Timestamp{1'735'689'600'000});  // 2025-01-01 08:00 CST
+  auto l = OpenOrDie(dir.Db(), clock);
+  EntryDraft top{EntryKind::kTopup, "topup:b1:1", 0, "bank transfer", {},
+                 {{"platform:cash", Fen(100000)}, {"buyer:b1:balance", Fen(-100000)}}};
+  ASSERT_TRUE(l->Post(top));
+  for (int m = 0; m < 5; ++m) ASSERT_TRUE(l->Post(UsageDraft(Minute("a1", m))));
+  clock.Advance(Millis(31LL * 24 * 3600 * 1000));  // February
+  ASSERT_TRUE(l->Post(UsageDraft(Minute("a1", 100))));
+  l.reset();
+  auto store = OpenLedgerStore(dir.Db());
+  auto jan = BuildStatement(**store, "b1", PeriodContaining(Period::kMonth, Timestamp{1'735'689'600'000}));
+  ASSERT_TRUE(jan);
+  EXPECT_EQ(jan->period.label, "2025-01");
+  EXPECT_EQ(jan->lines.size(), 6u);
+  EXPECT_EQ(jan->invoice.usage_charges.v, 5 * 333);
+  EXPECT_EQ(jan->invoice.amount_due.v, 5 * 333);
+  EXPECT_EQ(jan->closing.at("buyer:b1:balance").v, -100000 + 5 * 333);
+  Fen sum;
+  for (const auto& x : jan->lines) sum += x.amount;
+  EXPECT_EQ(jan->closing.at("buyer:b1:balance") - jan->opening.at("buyer:b1:balance"), sum);
+  auto feb = BuildStatement(**store, "b1", PeriodContaining(Period::kMonth, clock.Now()));
+  ASSERT_TRUE(feb);
+  EXPECT_EQ(feb->opening.at("buyer:b1:balance").v, -100000 + 5 * 333);
+  EXPECT_EQ(feb->lines.size(), 1u);
+  const std::string csv = StatementCsv(*jan);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
+  EXPECT_NE(csv.find("buyer:b1:balance,333,3.33,job-a1,a1"), std::string::npos) << csv;
+  EXPECT_NE(StatementJson(*jan).find("\"amount_due_fen\": 1665"), std::string::npos);
+  auto sup = BuildStatement(**store, "s1", jan->period);
+  ASSERT_TRUE(sup);
+  EXPECT_EQ(sup->closing.at("supplier:s1:receivable").v, -5 * 316);
+}
+
+TEST(Verify, ReportsTheFirstTamperedEntry) {
+  TempDir dir;
+  FakeClock clock;
+  {
+    auto l = OpenOrDie(dir.Db(), clock);
+    for (int m = 0; m < 10; ++m) ASSERT_TRUE(l->Post(UsageDraft(Minute("a1", m))));
+  }
+  {
+    auto store = OpenLedgerStore(dir.Db());
+    auto rep = Verify(**store);
+    ASSERT_TRUE(rep);
+    EXPECT_TRUE(rep->ok);
+    EXPECT_EQ(rep->entries, 10);
+  }
+  auto sql = [&](const char* q) {
+    sqlite3* db;
+    ASSERT_EQ(sqlite3_open(dir.Db().c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, q, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  };
+  // Append-only triggers stop a plain edit...
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(dir.Db().c_str(), &db), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "UPDATE ledger_lines SET amount = 1 WHERE seq = 4", nullptr, nullptr,
+                         nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  // ...and a determined one (dropping the trigger, editing an amount) is found by the chain.
+  sql("DROP TRIGGER ledger_lines_no_update; DROP TRIGGER ledger_lines_no_delete;"
+      "UPDATE ledger_lines SET amount = amount + 1 WHERE seq = 4 AND idx = 0;"
+      "UPDATE ledger_lines SET amount = amount - 1 WHERE seq = 4 AND idx = 1;");
+  auto store = OpenLedgerStore(dir.Db());
+  auto rep = Verify(**store);
+  ASSERT_TRUE(rep);
+  EXPECT_FALSE(rep->ok);
+  EXPECT_EQ(rep->first_bad_seq, 4);
+  EXPECT_NE(rep->violation.find("hash"), std::string::npos) << rep->violation;
+  // Deleting the last entry's lines unbalances nothing visible to the chain but the hash.
+  sql("DELETE FROM ledger_lines WHERE seq = 2 AND idx = 2");
+  rep = Verify(**store);
+  EXPECT_EQ(rep->first_bad_seq, 2);
+}
+
+}  // namespace
+}  // namespace suanli::ledger

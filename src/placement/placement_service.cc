@@ -1,0 +1,326 @@
+#include "placement/placement_service.h"
+
+#include <algorithm>
+
+#include "sched/policy.h"
+#include "sched/workload.h"
+
+namespace suanli::placement {
+
+using namespace domain;
+
+struct PlacementService::PoolState {
+  std::string id;
+  std::string kind;
+  sched::Cluster cluster;
+  std::unique_ptr<sched::Engine> engine;
+  std::map<std::string, sched::NodeSlot> slots;  // node id -> slot
+  std::map<sched::NodeSlot, std::string> ids;
+  std::map<std::string, int64_t> versions;  // node id -> registry version mirrored
+  int64_t gpu_capacity = 0;                 // milli
+  int64_t gpu_allocated = 0;                // milli
+  double Utilisation() const {
+    return gpu_capacity == 0 ? 0 : static_cast<double>(gpu_allocated) / gpu_capacity;
+  }
+};
+
+namespace {
+
+const control::Actor kScheduler{"scheduler", "", "placement"};
+
+int PriorityRank(const std::string& p) {
+  if (p == "high") return 0;
+  if (p == "normal") return 1;
+  if (p == "spot") return 2;
+  return 3;
+}
+
+sched::NodeState ToSched(const std::string& state) {
+  if (state == "ready") return sched::NodeState::kUp;
+  if (state == "down") return sched::NodeState::kDown;
+  return sched::NodeState::kCordoned;  // draining, cordoned
+}
+
+int64_t TaskGpuMilli(const Job& j) {
+  if (j.accelerators.count > 0) return int64_t{j.accelerators.count} * 1000;
+  return j.accelerators.milli;
+}
+
+}  // namespace
+
+PlacementService::PlacementService(control::Registry* registry, PlacementOptions options)
+    : registry_(registry), options_(std::move(options)) {}
+
+PlacementService::~PlacementService() { Stop(); }
+
+void PlacementService::Start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(loop_mu_);
+    while (!stopping_) {
+      lock.unlock();
+      RunOnce();
+      lock.lock();
+      loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
+                        [&] { return stopping_ || poked_; });
+      poked_ = false;
+    }
+  });
+}
+
+void PlacementService::Stop() {
+  {
+    std::lock_guard lock(loop_mu_);
+    stopping_ = true;
+  }
+  loop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PlacementService::Poke() {
+  {
+    std::lock_guard lock(loop_mu_);
+    poked_ = true;
+  }
+  loop_cv_.notify_all();
+}
+
+PlacementStats PlacementService::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void PlacementService::RunOnce() {
+  std::lock_guard lock(mu_);
+  ++stats_.rounds;
+  SyncNodes();
+  SyncJobs();
+  PlacePending();
+}
+
+PlacementService::PoolState& PlacementService::Pool(const std::string& pool_id) {
+  auto& slot = pools_[pool_id];
+  if (!slot) {
+    slot = std::make_unique<PoolState>();
+    slot->id = pool_id;
+    auto policy = sched::MakePolicy(options_.policy, sched::PolicyContext{});
+    if (!policy) policy = sched::MakePolicy(sched::kDefaultPolicy, sched::PolicyContext{});
+    slot->engine = std::make_unique<sched::Engine>(
+        &slot->cluster, std::move(*policy),
+        sched::EngineOptions{.max_candidates = options_.max_candidates});
+  }
+  return *slot;
+}
+
+// Mirrors nodes: new nodes are added, state changes applied, removed nodes taken out.
+// Only nodes whose registry version moved cost anything.
+void PlacementService::SyncNodes() {
+  std::vector<std::shared_ptr<const Node>> nodes;
+  registry_->ForEach<Node>([&](const control::Entry<Node>& e) { nodes.push_back(e.obj); });
+  registry_->ForEach<Accelerator>([&](const control::Entry<Accelerator>& e) {
+    ecosystem_of_[e.obj->id] = e.obj->ecosystem;
+  });
+  std::map<std::string, std::string> pool_kind;
+  registry_->ForEach<domain::Pool>(
+      [&](const control::Entry<domain::Pool>& e) { pool_kind[e.obj->id] = e.obj->kind; });
+  std::map<std::string, bool> seen;
+  for (const auto& n : nodes) {
+    seen[n->id] = true;
+    PoolState& pool = Pool(n->pool_id);
+    pool.kind = pool_kind[n->pool_id];
+    auto vit = pool.versions.find(n->id);
+    if (vit != pool.versions.end() && vit->second == n->version) continue;
+    if (vit == pool.versions.end()) {
+      sched::NodeSpec spec;
+      spec.name = n->id;
+      spec.cpu_milli = int64_t{n->cpu_cores} * 1000;
+      spec.memory_mib = n->memory_gib * 1024;
+      if (!n->accelerators.empty()) {
+        spec.model = n->accelerators[0].model;
+        spec.gpu_count = std::min(n->accelerators[0].count, sched::kMaxDevicesPerNode);
+        spec.ecosystem = ecosystem_of_[spec.model];
+      }
+      spec.domain = n->supernode;
+      auto slot = pool.cluster.AddNode(spec);
+      if (!slot) continue;  // a node the engine cannot model is left out of placement
+      pool.slots[n->id] = *slot;
+      pool.ids[*slot] = n->id;
+      pool.gpu_capacity += int64_t{spec.gpu_count} * 1000;
+      node_pool_[n->id] = n->pool_id;
+    }
+    pool.versions[n->id] = n->version;
+    (void)pool.cluster.SetNodeState(pool.slots[n->id], ToSched(n->state));
+  }
+  for (auto it = node_pool_.begin(); it != node_pool_.end();) {
+    if (seen.count(it->first)) {
+      ++it;
+      continue;
+    }
+    PoolState& pool = Pool(it->second);
+    auto slot = pool.slots[it->first];
+    pool.gpu_capacity -= int64_t{pool.cluster.node(slot).gpu_count} * 1000;
+    (void)pool.cluster.RemoveNode(slot);
+    pool.slots.erase(it->first);
+    pool.ids.erase(slot);
+    pool.versions.erase(it->first);
+    it = node_pool_.erase(it);
+  }
+}
+
+sched::Request PlacementService::ToRequest(const Job& job, PoolState& pool) const {
+  sched::Request r;
+  r.task.cpu_milli = int64_t{job.cpu_cores} * 1000;
+  r.task.memory_mib = job.memory_gib * 1024;
+  if (job.accelerators.count > 0) {
+    r.task.gpu_count = job.accelerators.count;
+    r.task.gpu_milli = 1000;
+  } else if (job.accelerators.milli > 0) {
+    r.task.gpu_count = 1;
+    r.task.gpu_milli = job.accelerators.milli;
+  }
+  r.gang_size = job.tasks;
+  if (r.task.uses_gpu()) {
+    std::vector<std::string> ecosystems;
+    std::vector<std::string> models = job.accelerators.any_of;
+    if (models.empty())
+      for (const auto& [eco, cmd] : job.commands) ecosystems.push_back(eco);
+    r.model_mask = pool.cluster.ResolveModels(models, ecosystems);
+  }
+  return r;
+}
+
+// Releases jobs that ended; restores placements of jobs this service does not hold yet.
+void PlacementService::SyncJobs() {
+  std::vector<std::shared_ptr<const Job>> jobs;
+  registry_->ForEach<Job>([&](const control::Entry<Job>& e) {
+    const Job& j = *e.obj;
+    if (JobFinished(j.state) || j.state == "pending") {
+      if (held_.count(j.id)) jobs.push_back(e.obj);
+    } else if (!held_.count(j.id) && !j.placement.empty()) {
+      jobs.push_back(e.obj);
+    }
+  });
+  for (const auto& j : jobs) {
+    auto it = held_.find(j->id);
+    if (it != held_.end()) {  // finished, cancelled, or sent back to pending
+      PoolState& pool = Pool(it->second.pool_id);
+      if (const auto* p = pool.engine->Find(it->second.allocation))
+        pool.gpu_allocated -= static_cast<int64_t>(p->tasks.size()) * TaskGpuMilli(*j);
+      (void)pool.engine->Release(it->second.allocation);
+      held_.erase(it);
+      ++stats_.released;
+      continue;
+    }
+    if (!pools_.count(j->pool_id)) continue;
+    PoolState& pool = Pool(j->pool_id);
+    std::vector<sched::TaskPlacement> tasks;
+    bool known = true;
+    for (const auto& pl : j->placement) {
+      auto sit = pool.slots.find(pl.node_id);
+      if (sit == pool.slots.end()) {
+        known = false;
+        break;
+      }
+      sched::TaskPlacement tp{sit->second, 0, {}};
+      for (int d : pl.devices) tp.devices.push_back(static_cast<uint8_t>(d));
+      tasks.push_back(std::move(tp));
+    }
+    if (!known) continue;
+    auto restored = pool.engine->Restore(ToRequest(*j, pool), tasks);
+    if (!restored) continue;
+    held_[j->id] = {j->pool_id, restored->id};
+    pool.gpu_allocated += static_cast<int64_t>(tasks.size()) * TaskGpuMilli(*j);
+    ++stats_.restored;
+  }
+}
+
+bool PlacementService::Record(const Job& job, const std::string& pool_id,
+                              const sched::Placement& p, PoolState& pool) {
+  std::vector<Placement> placement;
+  for (const auto& tp : p.tasks) {
+    Placement pl;
+    pl.node_id = pool.ids[tp.node];
+    for (auto d : tp.devices) pl.devices.push_back(d);
+    placement.push_back(std::move(pl));
+  }
+  Status s = registry_->WriteSync(kScheduler, [&](control::Txn& txn) -> Status {
+    auto current = txn.Get<Job>(job.id);
+    if (!current || current->state != "pending" || current->version != job.version)
+      return Aborted("the job changed meanwhile");
+    Job next = *current;
+    next.state = "scheduled";
+    next.state_reason.clear();
+    next.pool_id = pool_id;
+    next.placement = placement;
+    txn.Put(std::move(next), "schedule");
+    return OkStatus();
+  });
+  return s.ok();
+}
+
+void PlacementService::SetReason(const Job& job, const std::string& reason) {
+  if (job.state_reason == reason) return;
+  (void)registry_->WriteSync(kScheduler, [&](control::Txn& txn) -> Status {
+    auto current = txn.Get<Job>(job.id);
+    if (!current || current->state != "pending" || current->version != job.version)
+      return Aborted("the job changed meanwhile");
+    Job next = *current;
+    next.state_reason = reason;
+    txn.Put(std::move(next), "wait");
+    return OkStatus();
+  });
+}
+
+void PlacementService::PlacePending() {
+  std::vector<std::shared_ptr<const Job>> pending;
+  std::map<std::string, std::string> offer_pool;
+  registry_->ForEach<Job>([&](const control::Entry<Job>& e) {
+    if (e.obj->state == "pending" && !held_.count(e.obj->id)) pending.push_back(e.obj);
+  });
+  if (pending.empty()) return;
+  registry_->ForEach<Offer>([&](const control::Entry<Offer>& e) {
+    offer_pool[e.obj->id] = e.obj->pool_id;
+  });
+  std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
+    int pa = PriorityRank(a->priority), pb = PriorityRank(b->priority);
+    if (pa != pb) return pa < pb;
+    return a->created_at < b->created_at;
+  });
+  for (const auto& job : pending) {
+    std::vector<PoolState*> candidates;
+    if (!job->offer_id.empty()) {
+      auto it = offer_pool.find(job->offer_id);
+      if (it != offer_pool.end() && pools_.count(it->second))
+        candidates.push_back(pools_[it->second].get());
+    } else {
+      for (auto& [id, pool] : pools_) candidates.push_back(pool.get());
+      std::stable_sort(candidates.begin(), candidates.end(),
+                       [](PoolState* a, PoolState* b) { return a->Utilisation() < b->Utilisation(); });
+    }
+    bool placed = false, retryable = false;
+    for (PoolState* pool : candidates) {
+      sched::Request r = ToRequest(*job, *pool);
+      if (r.task.uses_gpu() && r.model_mask == 0) continue;  // no allowed model here
+      if (!r.task.uses_gpu() && pool->kind == "ai") continue;  // CPU work goes to CPU pools
+      auto p = pool->engine->Place(r);
+      if (!p) {
+        retryable = retryable || sched::IsRetryable(p.error());
+        continue;
+      }
+      if (!Record(*job, pool->id, *p, *pool)) {
+        (void)pool->engine->Release(p->id);
+        placed = true;  // it changed; look again next round
+        break;
+      }
+      held_[job->id] = {pool->id, p->id};
+      pool->gpu_allocated += static_cast<int64_t>(p->tasks.size()) * TaskGpuMilli(*job);
+      ++stats_.placed;
+      placed = true;
+      break;
+    }
+    if (!placed)
+      SetReason(*job, retryable ? "waiting for capacity"
+                                : "no pool can ever hold this job (models, sizes or gang)");
+  }
+}
+
+}  // namespace suanli::placement
