@@ -282,7 +282,7 @@ std::string Api::Metrics() const {
     out += "# HELP suanli_capacity_accelerators Accelerators in all pools.\n"
            "# TYPE suanli_capacity_accelerators gauge\nsuanli_capacity_accelerators " +
            std::to_string(t["accelerators"].get<int64_t>()) + "\n";
-    char buf[256];
+    char buf[1024];
     std::snprintf(buf, sizeof buf,
                   "# HELP suanli_capacity_ai_pflops AI capacity, FP16 dense PFLOPS.\n"
                   "# TYPE suanli_capacity_ai_pflops gauge\nsuanli_capacity_ai_pflops %.3f\n"
