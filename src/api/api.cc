@@ -1,5 +1,6 @@
 #include "api/api.h"
 
+#include "api/ledger_routes.h"
 #include "api/resource_routes.h"
 #include "core/clock.h"
 
@@ -21,8 +22,9 @@ Status CheckVersion(const Request& req, Json* body, int64_t current) {
   return OkStatus();
 }
 
-Api::Api(control::Registry* registry, const control::TokenHasher* hasher, ApiOptions options)
-    : ctx_{registry, hasher},
+Api::Api(control::Registry* registry, const control::TokenHasher* hasher, ApiOptions options,
+         ledger::Ledger* ledger)
+    : ctx_{registry, hasher, ledger},
       authenticator_(registry, hasher),
       options_(options),
       per_token_(options.rate_per_token, options.burst_per_token),
@@ -46,6 +48,7 @@ void Api::AddRoutes() {
   AddResourceRoutes<Accelerator>(router_, ctx_);
   AddResourceRoutes<Offer>(router_, ctx_);
   AddResourceRoutes<Job>(router_, ctx_, {.create = true, .update = true, .remove = false});
+  AddLedgerRoutes(router_, ctx_);
 }
 
 asio::awaitable<Response> Api::Handle(Request& req) {

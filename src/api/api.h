@@ -20,7 +20,8 @@ struct ApiOptions {
 
 class Api {
  public:
-  Api(control::Registry* registry, const control::TokenHasher* hasher, ApiOptions options);
+  Api(control::Registry* registry, const control::TokenHasher* hasher, ApiOptions options,
+      ledger::Ledger* ledger = nullptr);
 
   // Routes, authenticates, rate-limits, runs the handler and records metrics. Never throws.
   asio::awaitable<Response> Handle(Request& req);

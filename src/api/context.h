@@ -14,11 +14,16 @@
 #include "control/auth.h"
 #include "control/registry.h"
 
+namespace suanli::ledger {
+class Ledger;
+}
+
 namespace suanli::api {
 
 struct ApiContext {
   control::Registry* registry;
   const control::TokenHasher* hasher;
+  ledger::Ledger* ledger = nullptr;  // the money journal; null when the server runs without one
 };
 
 // Runs `fn` as one registry write and resumes the coroutine once it is durable (or failed).

@@ -36,6 +36,7 @@ void Build(CLI::App* app, Runner* run) {
     if (r.noun == "job") AddJobVerbs(noun, run);
     if (r.noun == "token") AddTokenVerbs(noun, run);
     if (r.noun == "offer") AddOfferPublish(noun, run);
+    for (CLI::App* verb : noun->get_subcommands([](CLI::App*) { return true; })) verb->group("Verbs");
     noun->description(r.description + "  [" + Verbs(noun) + "]");
   }
   AddPlatformCommands(app, run);
@@ -58,8 +59,12 @@ std::string ParseErrorLine(CLI::App* app, const CLI::ParseError& e) {
     path += " " + cur->get_name();
   }
   std::string what = e.what();
-  if (what.find("subcommand") != std::string::npos && what.find("required") != std::string::npos)
+  if (what.find("subcommand") != std::string::npos && what.find("required") != std::string::npos) {
+    std::vector<std::string> rest = app->remaining(true);
+    if (!rest.empty() && !rest[0].starts_with("-"))
+      return path + ": unknown command \"" + rest[0] + "\"; choose " + Verbs(cur);
     return path + ": say what to do: " + Verbs(cur) + " (see " + path + " --help)";
+  }
   return path + ": " + what;
 }
 

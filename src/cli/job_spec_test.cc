@@ -76,7 +76,7 @@ TEST(JobSpec, SkyPilotMapFormAndFamilyNames) {
   ASSERT_TRUE(j) << j.error().ToString();
   EXPECT_EQ((*j)["accelerators"]["count"], 4);
   EXPECT_EQ((*j)["accelerators"]["any_of"],
-            Json({"hygon-dcu-k100", "nvidia-v100-pcie-16gb", "nvidia-v100-sxm2-32gb"}));
+            Json({"nvidia-v100-pcie-16gb", "nvidia-v100-sxm2-32gb", "hygon-dcu-k100"}));
   EXPECT_EQ((*j)["commands"], Json({{"CUDA", "a"}, {"DTK", "b"}}));
 }
 

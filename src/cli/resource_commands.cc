@@ -28,7 +28,7 @@ std::vector<std::string> FilterNames(const FieldInfo& f) {
   };
   strip("_id");
   strip("_mode");
-  strip("_model");
+  if (f.name == "accelerator_model") strip("_model");
   if ((f.type == "array" || f.type == "object") && f.name.ends_with("s")) strip("s");
   return names;
 }

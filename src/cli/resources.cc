@@ -62,7 +62,7 @@ std::vector<Column> JobColumns() {
              if (o.contains("accelerators") && o["accelerators"].is_object()) {
                const Json& a = o["accelerators"];
                int count = a.value("count", 0), milli = a.value("milli", 0);
-               acc = count > 0 ? std::to_string(count) : "0." + std::to_string(milli);
+               acc = count > 0 ? std::to_string(count) : Cell(nlohmann::json(milli / 1000.0));
                std::string any = a.contains("any_of") ? Cell(a["any_of"]) : "any";
                acc += "×" + any;
              }

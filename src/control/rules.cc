@@ -64,7 +64,9 @@ struct PoolSupply {
 PoolSupply SupplyOf(const Txn& txn, const Offer& o) {
   PoolSupply s;
   for (const auto& [id, e] : txn.registry().TableOf<Node>()) {
-    const Node& n = *e.obj;
+    auto staged = txn.Get<Node>(id);  // sees this write's own changes and deletions
+    if (!staged) continue;
+    const Node& n = *staged;
     if (n.pool_id != o.pool_id) continue;
     if (o.accelerator_model.empty()) {
       s.units += n.cpu_cores;
@@ -136,9 +138,9 @@ bool CanRead(const Principal& p, const Node& n) { return SeesAll(p) || n.org_id 
 bool CanRead(const Principal&, const Accelerator&) { return true; }
 bool CanRead(const Principal&, const Offer&) { return true; }
 bool CanRead(const Principal& p, const Job& j) {
-  if (SeesAll(p) || j.org_id == p.org_id) return true;
-  // A supplier sees the jobs running in its pools.
-  return false;
+  // The buyer, the operator, the regulator, and the supplier whose pool runs it.
+  return SeesAll(p) || j.org_id == p.org_id ||
+         (!j.supplier_org_id.empty() && j.supplier_org_id == p.org_id);
 }
 
 // ---------------- orgs ----------------
@@ -364,6 +366,15 @@ Status PrepareDelete(Txn& txn, const Principal& p, const Node& n) {
         return false;
       }))
     return FailedPrecondition("jobs are placed on the node; drain it first");
+  // Without the node, the pool's active offers must still be covered.
+  txn.Delete<Node>(n.id);
+  for (const auto& [id, e] : txn.registry().TableOf<Offer>()) {
+    auto offer = txn.Get<Offer>(id);
+    if (!offer || offer->pool_id != n.pool_id || offer->state != "active") continue;
+    if (!CheckOfferSupply(txn, *offer).ok())
+      return FailedPrecondition("offer " + offer->id +
+                                " would sell more than the pool has left; pause or shrink it first");
+  }
   return OkStatus();
 }
 

@@ -307,6 +307,7 @@ class Builder {
       used_[ni].second += t.second;
     }
     job.pool_id = net_.pools[ref.pool].id;
+    job.supplier_org_id = net_.pools[ref.pool].org_id;
     job.placement = std::move(out);
     return true;
   }
@@ -375,6 +376,7 @@ class Builder {
                              : "queued behind earlier work";
       } else {  // succeeded / failed: ran earlier today or in the last days
         j.pool_id = net_.pools[candidates.front()->pool].id;
+        j.supplier_org_id = net_.pools[candidates.front()->pool].org_id;
         j.started_at = {now_.ms - Uniform(6, 72) * kHourMs};
         int64_t ran = std::min<int64_t>(t.duration_s * 1000, now_.ms - j.started_at.ms - 60'000);
         j.finished_at = {j.started_at.ms +

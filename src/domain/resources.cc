@@ -28,7 +28,7 @@ FieldDef<T> Name(std::string desc) {
 FieldDef<Node> NodeAcceleratorsField() {
   FieldDef<Node> f;
   f.name = "accelerators";
-  f.flags = kImmutable;
+  f.flags = kImmutable | kFilterable;
   f.schema = {{"type", "array"},
               {"description", "accelerators installed, by catalog model"},
               {"maxItems", 8},
@@ -446,6 +446,8 @@ const Schema<Job>& JobSchema() {
                                    "run under this offer"));
     s.fields.push_back(String<Job>("pool_id", &Job::pool_id, kServer | kFilterable,
                                    "pool it was placed in"));
+    s.fields.push_back(String<Job>("supplier_org_id", &Job::supplier_org_id,
+                                   kServer | kFilterable, "organisation running it"));
     s.fields.push_back(PlacementField());
     s.fields.push_back(Enum<Job>("state", &Job::state, kJobStates,
                                  kServer | kFilterable | kSortable, "lifecycle state"));

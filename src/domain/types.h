@@ -166,6 +166,7 @@ struct Job : Meta {
   int latency_limit_ms = 0;  // 0 = no limit
   std::string offer_id;
   std::string pool_id;  // set when placed
+  std::string supplier_org_id;  // owner of that pool: the supplier sees the job
   std::vector<Placement> placement;
   std::string state = "pending";
   std::string state_reason;

@@ -37,7 +37,9 @@ struct Line {
   bool operator==(const Line&) const = default;
 };
 
-using Attrs = std::map<std::string, std::string>;  // sorted: part of the canonical bytes
+// Sorted (part of the canonical bytes); transparent comparator: lookups by string_view do not
+// allocate.
+using Attrs = std::map<std::string, std::string, std::less<>>;
 using Hash = std::array<uint8_t, 32>;              // BLAKE2b-256
 
 // What a caller posts: everything but the position in the chain.
@@ -56,12 +58,21 @@ struct Entry : EntryDraft {
   Timestamp at;     // when it was posted; non-decreasing along the chain
   Hash prev_hash{};
   Hash hash{};
+  // CanonicalBytes(*this), when known: filled by the Ledger when it seals the entry and by the
+  // stores when they read it, so the bytes that are hashed are also the bytes that are stored,
+  // built once. A cache: whoever changes a field after sealing must clear it.
+  std::string encoded;
 };
 
 // The bytes that are hashed: every field except `hash`, length-prefixed, in a fixed order.
 std::string CanonicalBytes(const Entry& e);
-// BLAKE2b-256(prev_hash || CanonicalBytes(e)).
+// BLAKE2b-256(prev_hash || CanonicalBytes(e)) (always recomputed from the fields).
 Hash ComputeHash(const Entry& e);
+// BLAKE2b-256(prev_hash || canonical).
+Hash HashOf(const Hash& prev_hash, std::string_view canonical);
+// The inverse of CanonicalBytes: fills every field but prev_hash, hash and encoded. DataLoss on
+// malformed bytes.
+Status DecodeCanonical(std::string_view bytes, Entry* e);
 std::string HashHex(const Hash& h);
 bool ParseHashHex(std::string_view hex, Hash* out);
 

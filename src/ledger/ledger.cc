@@ -13,6 +13,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<LedgerStore> store,
   std::unique_ptr<Ledger> l(new Ledger(std::move(store), clock, options));
   if (Status st = l->Replay(); !st.ok()) return Err(st);
   l->writer_ = std::thread([p = l.get()] { p->WriterLoop(); });
+  l->committer_ = std::thread([p = l.get()] { p->CommitterLoop(); });
   return l;
 }
 
@@ -23,10 +24,20 @@ Ledger::~Ledger() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(commit_mu_);
+    commit_stop_ = true;
+  }
+  commit_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
 }
 
 Status Ledger::Replay() {
   std::unique_lock bl(book_mu_);
+  return ReplayLocked();
+}
+
+Status Ledger::ReplayLocked() {
   std::lock_guard sl(store_mu_);
   book_ = Book();
   return store_->Scan(1, 0, [&](const Entry& e) {
@@ -46,11 +57,14 @@ Status Ledger::Replay() {
 }
 
 void Ledger::PostAsync(EntryDraft draft, Done done) {
+  bool was_empty;
   {
     std::lock_guard lock(mu_);
+    was_empty = queue_.empty();
     queue_.push_back({std::move(draft), std::move(done)});
   }
-  cv_.notify_one();
+  // The writer sleeps only on an empty queue: waking it for every post costs a futex call each.
+  if (was_empty) cv_.notify_one();
 }
 
 Result<Receipt> Ledger::Post(EntryDraft draft) {
@@ -98,20 +112,81 @@ Status Ledger::Scan(int64_t from_seq, int64_t to_seq,
   return store_->Scan(from_seq, to_seq, fn);
 }
 
+namespace {
+
+class SnapshotStore final : public LedgerStore {
+ public:
+  SnapshotStore(Ledger* l, int64_t last) : ledger_(l), last_(last) {}
+  Status Append(const std::vector<Entry>&) override {
+    return FailedPrecondition("a ledger snapshot is read-only");
+  }
+  Status Scan(int64_t from_seq, int64_t to_seq,
+              const std::function<Status(const Entry&)>& fn) override {
+    constexpr int64_t kChunk = 2048;
+    to_seq = to_seq <= 0 ? last_ + 1 : std::min(to_seq, last_ + 1);
+    std::vector<Entry> chunk;
+    for (int64_t at = std::max<int64_t>(from_seq, 1); at < to_seq; at += kChunk) {
+      chunk.clear();
+      SUANLI_RETURN_IF_ERROR(ledger_->Scan(at, std::min(at + kChunk, to_seq), [&](const Entry& e) {
+        chunk.push_back(e);
+        return OkStatus();
+      }));
+      for (const Entry& e : chunk) SUANLI_RETURN_IF_ERROR(fn(e));
+    }
+    return OkStatus();
+  }
+  Result<int64_t> LastSeq() override { return last_; }
+
+ private:
+  Ledger* ledger_;
+  int64_t last_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LedgerStore>> Ledger::SnapshotReader() {
+  Result<int64_t> last;
+  {
+    std::lock_guard lock(store_mu_);
+    last = store_->LastSeq();
+  }
+  if (!last) return Err(last.error());
+  return std::unique_ptr<LedgerStore>(std::make_unique<SnapshotStore>(this, *last));
+}
+
 void Ledger::WriterLoop() {
+  constexpr size_t kMaxQueued = 2;  // sealed batches waiting for the committer, at most
   std::vector<Pending> batch;
   for (;;) {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stop_ and drained
+      batch.reserve(std::min(queue_.size(), options_.max_batch));  // no regrowth while moving
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    CommitBatch(batch);
+    std::unique_ptr<Sealed> sealed = SealBatch(std::move(batch));
     batch.clear();
+    std::unique_lock lock(commit_mu_);
+    commit_cv_.wait(lock, [&] { return commit_q_.size() < kMaxQueued; });
+    commit_q_.push_back(std::move(sealed));
+    commit_cv_.notify_all();
+  }
+}
+
+void Ledger::CommitterLoop() {
+  for (;;) {
+    Sealed* s;
+    {
+      std::unique_lock lock(commit_mu_);
+      commit_cv_.wait(lock, [&] { return commit_stop_ || !commit_q_.empty(); });
+      if (commit_q_.empty()) return;  // stopped and drained
+      s = commit_q_.front().get();  // stays queued (visible to ReadInFlight) until durable
+    }
+    CommitSealed(*s);
   }
 }
 
@@ -121,7 +196,8 @@ Entry Ledger::Seal(EntryDraft draft) {
   e.seq = book_.last_seq() + 1;
   e.at = std::max(clock_.Now(), book_.last_at());
   e.prev_hash = book_.last_hash();
-  e.hash = ComputeHash(e);
+  e.encoded = CanonicalBytes(e);
+  e.hash = HashOf(e.prev_hash, e.encoded);
   return e;
 }
 
@@ -142,79 +218,114 @@ Result<Entry> Ledger::ReadOne(int64_t seq) {
   return out;
 }
 
-void Ledger::CommitBatch(std::vector<Pending>& batch) {
-  // Per poster: an error, or where its entry is (in `out`, or committed earlier).
-  struct Outcome {
-    Status error;
-    int64_t seq = 0;
-    bool duplicate = false;
-    size_t derived = 0;  // entries added right after it (vouchers)
-  };
-  std::vector<Outcome> outcomes(batch.size());
-  std::vector<Entry> out;
-  out.reserve(batch.size());
-  int64_t first_seq;
+Result<Entry> Ledger::ReadInFlight(int64_t seq) {
   {
-    std::unique_lock bl(book_mu_);
-    first_seq = book_.last_seq() + 1;
-    auto lookup = [&](int64_t seq) -> Result<Entry> {
-      if (seq >= first_seq) return out.at(static_cast<size_t>(seq - first_seq));
-      return ReadOne(seq);
-    };
-    for (size_t i = 0; i < batch.size(); ++i) {
-      EntryDraft& d = batch[i].draft;
-      Outcome& o = outcomes[i];
-      if (int64_t seq = book_.SeqOfKey(d.key)) {
-        o.seq = seq;
-        o.duplicate = true;
-        continue;
+    std::lock_guard lock(commit_mu_);
+    for (const auto& s : commit_q_) {
+      if (seq >= s->first_seq && seq < s->first_seq + static_cast<int64_t>(s->out.size())) {
+        return s->out[static_cast<size_t>(seq - s->first_seq)];
       }
-      if (Status st = CheckBalanced(d); !st.ok()) {
-        o.error = st;
-        continue;
-      }
-      if (d.kind == EntryKind::kVoucher) {
-        o.error = InvalidArgument("vouchers are granted by the ledger, not posted", "kind");
-        continue;
-      }
-      Entry e = Seal(std::move(d));
-      if (Status st = book_.Admit(e, lookup); !st.ok()) {
-        o.error = InvalidArgument(st.message());
-        continue;
-      }
-      o.seq = e.seq;
-      out.push_back(std::move(e));
-      if (out.back().kind == EntryKind::kUsage) {
-        if (std::optional<EntryDraft> v = book_.VoucherFor(out.back())) {
-          Entry ve = Seal(std::move(*v));
-          if (book_.Admit(ve, lookup).ok()) {
-            out.push_back(std::move(ve));
-            o.derived = 1;
-          }
+    }
+  }
+  return ReadOne(seq);  // durable already (batches leave the queue only once committed)
+}
+
+std::unique_ptr<Ledger::Sealed> Ledger::SealBatch(std::vector<Pending> batch) {
+  auto s = std::make_unique<Sealed>();
+  s->batch = std::move(batch);
+  s->outcomes.resize(s->batch.size());
+  std::vector<Entry>& out = s->out;
+  out.reserve(s->batch.size());
+  std::unique_lock bl(book_mu_);
+  s->generation = generation_;
+  const int64_t first_seq = s->first_seq = book_.last_seq() + 1;
+  auto lookup = [&](int64_t seq) -> Result<Entry> {
+    if (seq >= first_seq) return out.at(static_cast<size_t>(seq - first_seq));
+    return ReadInFlight(seq);
+  };
+  for (size_t i = 0; i < s->batch.size(); ++i) {
+    EntryDraft& d = s->batch[i].draft;
+    Outcome& o = s->outcomes[i];
+    if (int64_t seq = book_.SeqOfKey(d.key)) {
+      o.seq = seq;
+      o.duplicate = true;
+      continue;
+    }
+    if (Status st = CheckBalanced(d); !st.ok()) {
+      o.error = st;
+      continue;
+    }
+    if (d.kind == EntryKind::kVoucher) {
+      o.error = InvalidArgument("vouchers are granted by the ledger, not posted", "kind");
+      continue;
+    }
+    Entry e = Seal(std::move(d));
+    if (Status st = book_.Admit(e, lookup); !st.ok()) {
+      o.error = InvalidArgument(st.message());
+      continue;
+    }
+    o.seq = e.seq;
+    out.push_back(std::move(e));
+    if (out.back().kind == EntryKind::kUsage) {
+      if (std::optional<EntryDraft> v = book_.VoucherFor(out.back())) {
+        Entry ve = Seal(std::move(*v));
+        if (book_.Admit(ve, lookup).ok()) {
+          out.push_back(std::move(ve));
+          o.derived = 1;
         }
       }
     }
   }
+  return s;
+}
+
+void Ledger::CommitSealed(Sealed& s) {
   Status st;
   {
+    std::shared_lock bl(book_mu_);
+    if (s.generation != generation_) {
+      st = Aborted("ledger: an earlier batch failed to commit; this one was sealed on top of it");
+    }
+  }
+  if (st.ok()) {
     std::lock_guard lock(store_mu_);
-    st = store_->Append(out);
+    st = store_->Append(s.out);
   }
   if (!st.ok()) {
-    // The Book ran ahead of the store: rebuild it from what is durable, fail the batch.
-    if (Status rs = Replay(); !rs.ok()) st = Internal(st.message() + "; replay: " + rs.message());
-    for (Pending& p : batch) p.done(Err(st));
+    // The Book ran ahead of the store. Rebuild it from what is durable (once per failure: later
+    // batches of the old generation fail without touching the store), then fail the batch.
+    std::unique_lock bl(book_mu_);
+    if (s.generation == generation_) {
+      if (Status rs = ReplayLocked(); !rs.ok()) {
+        st = Internal(st.message() + "; replay: " + rs.message());
+      }
+      ++generation_;
+    }
+  } else {
+    commits_.fetch_add(1);
+    entries_.fetch_add(static_cast<int64_t>(s.out.size()));
+  }
+  // Leaves the queue only now: until here its entries were readable by ReadInFlight.
+  std::unique_ptr<Sealed> owned;
+  {
+    std::lock_guard lock(commit_mu_);
+    owned = std::move(commit_q_.front());
+    commit_q_.pop_front();
+  }
+  commit_cv_.notify_all();
+  if (!st.ok()) {
+    for (Pending& p : s.batch) p.done(Err(st));
     return;
   }
-  commits_.fetch_add(1);
-  entries_.fetch_add(static_cast<int64_t>(out.size()));
+  const int64_t first_seq = s.first_seq;
+  std::vector<Entry>& out = s.out;
   // Duplicates first (they copy), then the posters that own their entries (they move).
   for (int pass = 0; pass < 2; ++pass) {
-    for (size_t i = 0; i < batch.size(); ++i) {
-      Outcome& o = outcomes[i];
+    for (size_t i = 0; i < s.batch.size(); ++i) {
+      Outcome& o = s.outcomes[i];
       if (o.duplicate != (pass == 0)) continue;
       if (!o.error.ok()) {
-        batch[i].done(Err(o.error));
+        s.batch[i].done(Err(o.error));
         continue;
       }
       Receipt r;
@@ -226,12 +337,12 @@ void Ledger::CommitBatch(std::vector<Pending>& batch) {
       } else {
         Result<Entry> orig = ReadOne(o.seq);
         if (!orig) {
-          batch[i].done(Err(orig.error()));
+          s.batch[i].done(Err(orig.error()));
           continue;
         }
         r.entry = std::move(*orig);
       }
-      batch[i].done(std::move(r));
+      s.batch[i].done(std::move(r));
     }
   }
 }

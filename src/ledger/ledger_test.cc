@@ -184,23 +184,85 @@ TEST(Verify, ReportsTheFirstTamperedEntry) {
   // Append-only triggers stop a plain edit...
   sqlite3* db;
   ASSERT_EQ(sqlite3_open(dir.Db().c_str(), &db), SQLITE_OK);
-  EXPECT_NE(sqlite3_exec(db, "UPDATE ledger_lines SET amount = 1 WHERE seq = 4", nullptr, nullptr,
+  EXPECT_NE(sqlite3_exec(db, "UPDATE ledger_journal SET ikey = 'x' WHERE seq = 4", nullptr,
+                         nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM ledger_journal WHERE seq = 10", nullptr, nullptr,
                          nullptr), SQLITE_OK);
+  // ...and a determined one (dropping the triggers, moving a fen between two lines of entry 4
+  // and re-encoding it well-formed) is found by the chain.
+  sql("DROP TRIGGER ledger_journal_no_update; DROP TRIGGER ledger_journal_no_delete;");
+  Entry e4;
+  {
+    auto store = OpenLedgerStore(dir.Db());
+    ASSERT_TRUE(store);
+    ASSERT_TRUE((*store)->Scan(4, 5, [&](const Entry& e) {
+      e4 = e;
+      return OkStatus();
+    }).ok());
+  }
+  e4.lines[0].amount += Fen(1);
+  e4.lines[1].amount -= Fen(1);
+  const std::string body = CanonicalBytes(e4);
+  sqlite3_stmt* up = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE ledger_journal SET body = ? WHERE seq = 4", -1, &up,
+                               nullptr), SQLITE_OK);
+  sqlite3_bind_blob(up, 1, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
+  EXPECT_EQ(sqlite3_step(up), SQLITE_DONE) << sqlite3_errmsg(db);
+  sqlite3_finalize(up);
   sqlite3_close(db);
-  // ...and a determined one (dropping the trigger, editing an amount) is found by the chain.
-  sql("DROP TRIGGER ledger_lines_no_update; DROP TRIGGER ledger_lines_no_delete;"
-      "UPDATE ledger_lines SET amount = amount + 1 WHERE seq = 4 AND idx = 0;"
-      "UPDATE ledger_lines SET amount = amount - 1 WHERE seq = 4 AND idx = 1;");
   auto store = OpenLedgerStore(dir.Db());
   auto rep = Verify(**store);
   ASSERT_TRUE(rep);
   EXPECT_FALSE(rep->ok);
   EXPECT_EQ(rep->first_bad_seq, 4);
   EXPECT_NE(rep->violation.find("hash"), std::string::npos) << rep->violation;
-  // Deleting the last entry's lines unbalances nothing visible to the chain but the hash.
-  sql("DELETE FROM ledger_lines WHERE seq = 2 AND idx = 2");
+  // A mangled row (cut short) is reported as a violation at its seq, not an I/O error.
+  sql("UPDATE ledger_journal SET body = substr(body, 1, 40) WHERE seq = 2");
   rep = Verify(**store);
+  ASSERT_TRUE(rep);
   EXPECT_EQ(rep->first_bad_seq, 2);
+}
+
+TEST(SqliteLedgerStore, MigratesSchemaV1) {
+  TempDir dir;
+  {
+    sqlite3* db;
+    ASSERT_EQ(sqlite3_open(dir.Db().c_str(), &db), SQLITE_OK);
+    // A v1 journal of one top-up, written as the v1 code did.
+    Entry e;
+    e.seq = 1;
+    e.at = Timestamp{1'735'689'600'000};
+    e.kind = EntryKind::kTopup;
+    e.key = "t1";
+    e.memo = "first";
+    e.attrs = {{"by", "op"}};
+    e.lines = {{std::string(kPlatformCash), Fen(500)}, {BuyerBalance("b1"), Fen(-500)}};
+    e.hash = ComputeHash(e);
+    const std::string q =
+        "CREATE TABLE ledger_schema(version INTEGER); INSERT INTO ledger_schema VALUES(1);"
+        "CREATE TABLE ledger_entries(seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, kind TEXT "
+        "NOT NULL, ikey TEXT NOT NULL UNIQUE, ref INTEGER NOT NULL, memo TEXT NOT NULL, attrs TEXT "
+        "NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+        "CREATE TABLE ledger_lines(seq INTEGER NOT NULL, idx INTEGER NOT NULL, account TEXT NOT "
+        "NULL, amount INTEGER NOT NULL, PRIMARY KEY(seq, idx)) WITHOUT ROWID;"
+        "INSERT INTO ledger_entries VALUES(1, 1735689600000, 'topup', 't1', 0, 'first', "
+        "'{\"by\":\"op\"}', '" + HashHex(Hash{}) + "', '" + HashHex(e.hash) + "');"
+        "INSERT INTO ledger_lines VALUES(1, 0, 'platform:cash', 500);"
+        "INSERT INTO ledger_lines VALUES(1, 1, 'buyer:b1:balance', -500);";
+    ASSERT_EQ(sqlite3_exec(db, q.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = OpenLedgerStore(dir.Db());
+  ASSERT_TRUE(store) << store.error().ToString();
+  auto rep = Verify(**store);
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok) << rep->violation;
+  EXPECT_EQ(rep->entries, 1);
+  FakeClock clock;
+  auto l = Ledger::Open(std::move(*store), clock);
+  ASSERT_TRUE(l);
+  EXPECT_EQ((*l)->Balance(BuyerBalance("b1")).v, -500);
 }
 
 }  // namespace

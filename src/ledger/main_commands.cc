@@ -1,5 +1,7 @@
 #include "ledger/main_commands.h"
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <condition_variable>
 #include <cstdio>
@@ -84,6 +86,18 @@ int LedgerMain(int argc, char** argv) {
   return 0;
 }
 
+namespace {
+
+// CPU seconds (user + system) this process has used so far, all threads.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+}  // namespace
+
 int BenchLedgerMain(int argc, char** argv) {
   CLI::App app{"suanli bench ledger: durable postings per second", "suanli bench ledger"};
   std::string db;
@@ -127,6 +141,7 @@ int BenchLedgerMain(int argc, char** argv) {
   std::condition_variable cv;
   int64_t acked = 0, failed = 0, lines = 0, in_flight = 0;
   const int64_t t0 = clock.MonotonicNanos();
+  const double cpu0 = CpuSeconds();
   for (EntryDraft& d : drafts) {
     {
       std::unique_lock lock(mu);
@@ -150,6 +165,7 @@ int BenchLedgerMain(int argc, char** argv) {
     cv.wait(lock, [&] { return in_flight == 0; });
   }
   const double secs = static_cast<double>(clock.MonotonicNanos() - t0) / 1e9;
+  const double cpu = CpuSeconds() - cpu0;
   const Ledger::Stats st = (*ledger)->stats();
   nlohmann::json out = {
       {"store", db.rfind("postgres", 0) == 0 ? "postgresql" : "sqlite"},
@@ -159,6 +175,8 @@ int BenchLedgerMain(int argc, char** argv) {
       {"seconds", secs},
       {"postings_per_s", static_cast<double>(acked) / secs},
       {"lines_per_s", static_cast<double>(lines) / secs},
+      {"cpu_seconds", cpu},
+      {"cpu_us_per_posting", acked ? cpu * 1e6 / static_cast<double>(acked) : 0.0},
       {"commits", st.commits},
       {"entries_per_commit", st.commits ? static_cast<double>(st.entries) / st.commits : 0.0},
       {"durability", "acknowledged after COMMIT with fsync (SQLite WAL synchronous=FULL / "

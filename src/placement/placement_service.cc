@@ -250,6 +250,7 @@ bool PlacementService::Record(const Job& job, const std::string& pool_id,
     next.state = "scheduled";
     next.state_reason.clear();
     next.pool_id = pool_id;
+    if (auto pool_rec = txn.Get<domain::Pool>(pool_id)) next.supplier_org_id = pool_rec->org_id;
     next.placement = placement;
     txn.Put(std::move(next), "schedule");
     return OkStatus();

@@ -56,8 +56,16 @@ TEST(EngineTest, GangIsAllOrNothing) {
   Engine e = Make(&c);
   auto p = e.Place(Gang(3, 4));  // 12 GPUs on 8: must fail and leave nothing behind
   ASSERT_FALSE(p.has_value());
-  EXPECT_TRUE(IsRetryable(p.error()));
+  // Even an empty pool cannot hold it: infeasible here, not worth retrying.
+  EXPECT_FALSE(IsRetryable(p.error()));
   EXPECT_EQ(c.allocated_gpu_milli(), 0);
+  c.AddNode({"c", 64000, 65536, 4, "G", "", ""}).value();
+  auto busy = e.Place(Gang(1, 4));
+  ASSERT_TRUE(busy.has_value());
+  auto wait = e.Place(Gang(3, 4));  // fits the pool, but not while `busy` holds a node
+  ASSERT_FALSE(wait.has_value());
+  EXPECT_TRUE(IsRetryable(wait.error()));
+  ASSERT_TRUE(e.Release(busy->id).ok());
   auto q = e.Place(Gang(2, 4));
   ASSERT_TRUE(q.has_value());
   EXPECT_EQ(q->tasks.size(), 2u);

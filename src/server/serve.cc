@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include "api/server.h"
+#include "billing/demo_ledger.h"
+#include "billing/metering.h"
 #include "control/bootstrap.h"
 #include "placement/placement_service.h"
 #include "server/demo_seed.h"
@@ -78,13 +80,32 @@ int RunServe(const ServeConfig& config) {
     PrintDemoSummary(registry, tokens_file);
   }
 
+  // The money journal shares the database (tables prefixed ledger_); metering feeds it.
+  auto ledger_store = ledger::OpenLedgerStore(config.db);
+  auto ledger = ledger_store ? ledger::Ledger::Open(std::move(*ledger_store), SystemClock::Get())
+                             : Result<std::unique_ptr<ledger::Ledger>>(Err(ledger_store.error()));
+  if (!ledger) {
+    std::fprintf(stderr, "suanli serve: cannot open ledger: %s\n", ledger.error().ToString().c_str());
+    return 1;
+  }
+  if (config.demo) {
+    auto money = billing::SeedDemoLedger(registry, **ledger, SystemClock::Get().Now());
+    if (!money) std::fprintf(stderr, "suanli serve: demo ledger: %s\n", money.error().ToString().c_str());
+  }
+  billing::Metering metering(&registry, ledger->get(), &SystemClock::Get(),
+                             billing::MeteringOptions::FromEnv());
+  if (Status s = metering.Start(); !s.ok()) {
+    std::fprintf(stderr, "suanli serve: metering: %s\n", s.ToString().c_str());
+    return 1;
+  }
+
   api::ApiOptions options;
   options.rate_per_token = config.rate_limit;
   options.burst_per_token = config.rate_limit * 2;
   options.max_body_bytes = config.max_body_bytes;
   placement::PlacementService placer(&registry, {.policy = config.policy});
   if (config.scheduler) placer.Start();
-  api::Api api(&registry, &*hasher, options);
+  api::Api api(&registry, &*hasher, options, ledger->get());
   api::HttpServer server(&api, config.threads);
   auto bound = server.Start(host, port);
   if (!bound) {
@@ -100,6 +121,7 @@ int RunServe(const ServeConfig& config) {
   server.Wait();
   server.Stop();
   placer.Stop();
+  metering.Stop();
   registry.committer().Flush();
   g_server = nullptr;
   std::fprintf(stderr, "suanli: stopped\n");

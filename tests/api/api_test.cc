@@ -422,7 +422,8 @@ TEST_P(ApiTest, OversizeBodyIs413AndStoresNothing) {
   ApiClient a = Client(w_.sup_a);
   const int64_t sites = Client(w_.op).Total("sites");
   Json big = SiteBody("big");
-  big["description"] = std::string(1900, 'x');  // valid field, but the body passes 2048 bytes
+  big["description"] = std::string(1990, 'x');  // a valid field, but the body passes 2048 bytes
+  ASSERT_GT(big.dump().size(), 2048u);
   Reply r = a.Post("/api/v1/sites", big);
   EXPECT_ERROR(r, 413, "payload_too_large");
   Json fits = SiteBody("fits");
@@ -660,7 +661,9 @@ TEST_P(ApiTest, DeletingANodeCannotOversellThePool) {
   // Once the offer is paused the node may go.
   ASSERT_EQ(a.Patch("/api/v1/offers/" + std::string(o.body["id"]), {{"state", "paused"}}).status,
             200u);
-  if (d.status != 204) EXPECT_EQ(a.Delete("/api/v1/nodes/" + s.node_ids[0]).status, 204u);
+  if (d.status != 204) {
+    EXPECT_EQ(a.Delete("/api/v1/nodes/" + s.node_ids[0]).status, 204u);
+  }
 }
 
 // ---------------- jobs ----------------

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ class TempDir {
 
 enum class StoreKind { kSqlite, kPostgres };
 const char* StoreKindName(StoreKind k);
+// For gtest's parameter printing.
+inline void PrintTo(StoreKind k, std::ostream* os) { *os << StoreKindName(k); }
 
 // A fresh, empty database for one test. SQLite: `<dir>/suanli.db`. PostgreSQL: a new schema in
 // the database of $SUANLI_TEST_PG_URL, dropped on destruction.

@@ -1,0 +1,158 @@
+#include "billing/metering.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "ledger/verify.h"
+
+namespace suanli::billing {
+namespace {
+
+using namespace domain;
+using ledger::Fen;
+
+// 1,700,000,000,000 ms is 2023-11-14T22:13:20Z; the job started 10.5 minutes before.
+class MeteringTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("suanli-billing-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = store::OpenStore((dir_ / "c.db").string());
+    ASSERT_TRUE(s);
+    store_ = std::move(*s);
+    reg_ = std::make_unique<control::Registry>(store_.get(), &clock_, &ids_);
+    ASSERT_TRUE(reg_->Load().ok());
+    ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+      Org b, s;
+      b.id = "org-b";
+      b.name = "buyer";
+      b.roles = {"buyer"};
+      s.id = "org-s";
+      s.name = "supplier";
+      s.roles = {"supplier"};
+      txn.Put(b, "create");
+      txn.Put(s, "create");
+      Pool p;
+      p.id = "pool-a";
+      p.org_id = "org-s";
+      p.kind = "ai";
+      txn.Put(p, "create");
+      Node n;
+      n.id = "node-0";
+      n.org_id = "org-s";
+      n.pool_id = "pool-a";
+      n.accelerators = {{"h100", 8}};
+      txn.Put(n, "create");
+      for (auto [id, price] : {std::pair{"offer-cheap", 2000}, std::pair{"offer-dear", 3000}}) {
+        Offer o;
+        o.id = id;
+        o.org_id = "org-s";
+        o.pool_id = "pool-a";
+        o.kind = "ai";
+        o.accelerator_model = "h100";
+        o.accelerator_count = 1;
+        o.price_fen_per_hour = price;
+        txn.Put(o, "create");
+      }
+      Job j;
+      j.id = "job-1";
+      j.org_id = "org-b";
+      j.tasks = 1;
+      j.accelerators.count = 8;
+      j.pool_id = "pool-a";
+      j.supplier_org_id = "org-s";
+      j.placement = {{"node-0", {0, 1, 2, 3, 4, 5, 6, 7}}};
+      j.state = "running";
+      j.started_at = {clock_.Now().ms - 630'000};
+      txn.Put(j, "create");
+      return OkStatus();
+    }).ok());
+    OpenLedger();
+  }
+  void OpenLedger() {
+    ledger_.reset();
+    auto ls = ledger::OpenLedgerStore((dir_ / "l.db").string());
+    ASSERT_TRUE(ls);
+    auto l = ledger::Ledger::Open(std::move(*ls), clock_);
+    ASSERT_TRUE(l);
+    ledger_ = std::move(*l);
+  }
+  void TearDown() override {
+    ledger_.reset();
+    reg_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  Fen Charged() { return ledger_->Balance(ledger::BuyerBalance("org-b")); }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  SeededIdSource ids_{5};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<control::Registry> reg_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+};
+
+TEST_F(MeteringTest, MetersRunningJobsUnderTheCheapestOfferOnceAcrossRestarts) {
+  // 8 GPUs under the cheaper offer (20 yuan per GPU-hour). A running job is metered up to the
+  // last whole minute.
+  Metering m(reg_.get(), ledger_.get(), &clock_, {});
+  ASSERT_TRUE(m.Recover().ok());
+  PassStats s = m.RunOnce();
+  EXPECT_EQ(s.jobs_metered, 1);
+  const int64_t start = clock_.Now().ms - 630'000;
+  const int64_t end = clock_.Now().ms - clock_.Now().ms % 60'000;
+  const int64_t secs = (end - start) / 1000;
+  EXPECT_EQ(Charged().v, ledger::ChargeFor(8000, secs, Fen(2000)).v);
+  EXPECT_EQ(m.RunOnce().jobs_metered, 0);  // nothing new within the minute
+  clock_.Advance(Millis(120'000));
+  EXPECT_EQ(m.RunOnce().jobs_metered, 1);
+  // A restart (new Metering, Recover from the journal) posts nothing twice.
+  Metering again(reg_.get(), ledger_.get(), &clock_, {});
+  ASSERT_TRUE(again.Recover().ok());
+  EXPECT_EQ(again.RunOnce().jobs_metered, 0);
+  // The job ends mid-minute: metered exactly to finished_at; the total has no rounding drift.
+  const int64_t finished = clock_.Now().ms + 30'000;
+  ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+    Job j = *txn.Get<Job>("job-1");
+    j.state = "succeeded";
+    j.finished_at = {finished};
+    txn.Put(j, "update");
+    return OkStatus();
+  }).ok());
+  clock_.Advance(Millis(90'000));
+  EXPECT_EQ(again.RunOnce().jobs_metered, 1);
+  EXPECT_EQ(again.RunOnce().jobs_metered, 0);
+  const int64_t total_s = (finished - start) / 1000;
+  EXPECT_EQ(Charged().v, ledger::ChargeFor(8000, total_s, Fen(2000)).v);
+  EXPECT_EQ((Charged() + ledger_->Balance(ledger::SupplierReceivable("org-s")) +
+             ledger_->Balance(std::string(ledger::kFeeRevenue))).v,
+            0);
+  ledger_.reset();
+  auto ls = ledger::OpenLedgerStore((dir_ / "l.db").string());
+  auto rep = ledger::Verify(**ls);
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok) << rep->violation;
+}
+
+TEST_F(MeteringTest, JobsWithoutAnOfferAreSkipped) {
+  ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+    Job j = *txn.Get<Job>("job-1");
+    j.pool_id = "pool-none";
+    txn.Put(j, "update");
+    return OkStatus();
+  }).ok());
+  Metering m(reg_.get(), ledger_.get(), &clock_, {});
+  ASSERT_TRUE(m.Recover().ok());
+  PassStats s = m.RunOnce();
+  EXPECT_EQ(s.jobs_metered, 0);
+  EXPECT_EQ(s.skipped, 1);
+}
+
+}  // namespace
+}  // namespace suanli::billing
