@@ -233,42 +233,45 @@ void PlacementService::SyncJobs() {
   }
 }
 
-bool PlacementService::Record(const Job& job, const std::string& pool_id,
-                              const sched::Placement& p, PoolState& pool) {
-  std::vector<Placement> placement;
-  for (const auto& tp : p.tasks) {
-    Placement pl;
-    pl.node_id = pool.ids[tp.node];
-    for (auto d : tp.devices) pl.devices.push_back(d);
-    placement.push_back(std::move(pl));
-  }
+// Writes every decision of a round in one registry write (one durable commit): jobs that
+// changed meanwhile are skipped and their allocations given back.
+void PlacementService::Record(std::vector<Decision>& decisions) {
+  if (decisions.empty()) return;
+  std::vector<bool> applied(decisions.size(), false);
   Status s = registry_->WriteSync(kScheduler, [&](control::Txn& txn) -> Status {
-    auto current = txn.Get<Job>(job.id);
-    if (!current || current->state != "pending" || current->version != job.version)
-      return Aborted("the job changed meanwhile");
-    Job next = *current;
-    next.state = "scheduled";
-    next.state_reason.clear();
-    next.pool_id = pool_id;
-    if (auto pool_rec = txn.Get<domain::Pool>(pool_id)) next.supplier_org_id = pool_rec->org_id;
-    next.placement = placement;
-    txn.Put(std::move(next), "schedule");
+    for (size_t i = 0; i < decisions.size(); ++i) {
+      Decision& d = decisions[i];
+      auto current = txn.Get<Job>(d.job->id);
+      if (!current || current->state != "pending" || current->version != d.job->version) continue;
+      Job next = *current;
+      if (d.placement.empty()) {  // a waiting job's reason
+        next.state_reason = d.reason;
+        txn.Put(std::move(next), "wait");
+        applied[i] = true;
+        continue;
+      }
+      next.state = "scheduled";
+      next.state_reason.clear();
+      next.pool_id = d.pool_id;
+      if (auto pool_rec = txn.Get<domain::Pool>(d.pool_id)) next.supplier_org_id = pool_rec->org_id;
+      next.placement = d.placement;
+      txn.Put(std::move(next), "schedule");
+      applied[i] = true;
+    }
     return OkStatus();
   });
-  return s.ok();
-}
-
-void PlacementService::SetReason(const Job& job, const std::string& reason) {
-  if (job.state_reason == reason) return;
-  (void)registry_->WriteSync(kScheduler, [&](control::Txn& txn) -> Status {
-    auto current = txn.Get<Job>(job.id);
-    if (!current || current->state != "pending" || current->version != job.version)
-      return Aborted("the job changed meanwhile");
-    Job next = *current;
-    next.state_reason = reason;
-    txn.Put(std::move(next), "wait");
-    return OkStatus();
-  });
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    Decision& d = decisions[i];
+    if (d.placement.empty()) continue;
+    PoolState& pool = Pool(d.pool_id);
+    if (s.ok() && applied[i]) {
+      held_[d.job->id] = {d.pool_id, d.allocation};
+      ++stats_.placed;
+    } else {
+      pool.gpu_allocated -= d.gpu_milli;
+      (void)pool.engine->Release(d.allocation);
+    }
+  }
 }
 
 void PlacementService::PlacePending() {
@@ -286,6 +289,7 @@ void PlacementService::PlacePending() {
     if (pa != pb) return pa < pb;
     return a->created_at < b->created_at;
   });
+  std::vector<Decision> decisions;
   for (const auto& job : pending) {
     std::vector<PoolState*> candidates;
     if (!job->offer_id.empty()) {
@@ -307,21 +311,25 @@ void PlacementService::PlacePending() {
         retryable = retryable || sched::IsRetryable(p.error());
         continue;
       }
-      if (!Record(*job, pool->id, *p, *pool)) {
-        (void)pool->engine->Release(p->id);
-        placed = true;  // it changed; look again next round
-        break;
+      Decision d{job, pool->id, p->id, {}, "", 0};
+      for (const auto& tp : p->tasks) {
+        Placement pl;
+        pl.node_id = pool->ids[tp.node];
+        for (auto dev : tp.devices) pl.devices.push_back(dev);
+        d.placement.push_back(std::move(pl));
       }
-      held_[job->id] = {pool->id, p->id};
-      pool->gpu_allocated += static_cast<int64_t>(p->tasks.size()) * TaskGpuMilli(*job);
-      ++stats_.placed;
+      d.gpu_milli = static_cast<int64_t>(p->tasks.size()) * TaskGpuMilli(*job);
+      pool->gpu_allocated += d.gpu_milli;
+      decisions.push_back(std::move(d));
       placed = true;
       break;
     }
-    if (!placed)
-      SetReason(*job, retryable ? "waiting for capacity"
-                                : "no pool can ever hold this job (models, sizes or gang)");
+    if (placed) continue;
+    std::string reason = retryable ? "waiting for capacity"
+                                   : "no pool can ever hold this job (models, sizes or gang)";
+    if (job->state_reason != reason) decisions.push_back({job, "", {}, {}, reason, 0});
   }
+  Record(decisions);
 }
 
 }  // namespace suanli::placement

@@ -59,9 +59,16 @@ class PlacementService {
   void PlacePending();
   PoolState& Pool(const std::string& pool_id);
   sched::Request ToRequest(const domain::Job& job, PoolState& pool) const;
-  bool Record(const domain::Job& job, const std::string& pool_id, const sched::Placement& p,
-              PoolState& pool);
-  void SetReason(const domain::Job& job, const std::string& reason);
+  // A placement made in a round (placement non-empty) or a waiting job's new reason.
+  struct Decision {
+    std::shared_ptr<const domain::Job> job;
+    std::string pool_id;
+    sched::AllocationId allocation;
+    std::vector<domain::Placement> placement;
+    std::string reason;
+    int64_t gpu_milli = 0;
+  };
+  void Record(std::vector<Decision>& decisions);
 
   control::Registry* registry_;
   PlacementOptions options_;
