@@ -209,14 +209,28 @@ std::shared_ptr<const T> Txn::Put(T obj, std::string action) {
   obj.updated_at = now_;
   auto ptr = std::make_shared<const T>(std::move(obj));
   auto json = std::make_shared<const std::string>(domain::Encode(schema, *ptr).dump());
+  // Encode once where possible: the stored body equals the public JSON unless the kind has
+  // secrets, and the audit's "before" is the cached JSON of the committed record.
+  static const bool has_secrets = [&] {
+    for (const auto& f : schema.fields)
+      if (f.flags & domain::kSecret) return true;
+    return false;
+  }();
+  std::string before_json;
+  if (before) {
+    const auto& table = reg_->TableOf<T>();
+    auto it = table.find(ptr->id);
+    before_json = it != table.end() && it->second.obj == before ? *it->second.json
+                                                                 : domain::Encode(schema, *before).dump();
+  }
   Change c;
   c.kind = schema.kind;
   c.id = ptr->id;
   c.mutation.op = store::Mutation::Op::kPut;
   c.mutation.record = {schema.kind, ptr->id, ptr->org_id, ParentOf(*ptr), ptr->version, now_.ms,
-                       domain::Encode(schema, *ptr, true).dump()};
+                       has_secrets ? domain::Encode(schema, *ptr, true).dump() : *json};
   c.audit = {0, now_.ms, actor_.user_id, actor_.org_id, std::move(action), schema.kind, ptr->id,
-             before ? domain::Encode(schema, *before).dump() : "", *json, actor_.request_id};
+             std::move(before_json), *json, actor_.request_id};
   c.apply = [ptr, json](Registry& r) { r.ApplyPut<T>(ptr, json); };
   const auto key = std::make_pair(schema.kind, ptr->id);
   staged_[key] = ptr;

@@ -60,6 +60,7 @@ void PlacementService::Start() {
       lock.unlock();
       RunOnce();
       lock.lock();
+      if (more_pending_.exchange(false)) continue;
       loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
                         [&] { return stopping_ || poked_; });
       poked_ = false;
@@ -290,7 +291,14 @@ void PlacementService::PlacePending() {
     return a->created_at < b->created_at;
   });
   std::vector<Decision> decisions;
+  // A round writes at most this many decisions (bounded time under the registry's lock); the
+  // loop comes back at once for the rest.
+  constexpr size_t kMaxDecisions = 256;
   for (const auto& job : pending) {
+    if (decisions.size() >= kMaxDecisions) {
+      more_pending_ = true;
+      break;
+    }
     std::vector<PoolState*> candidates;
     if (!job->offer_id.empty()) {
       auto it = offer_pool.find(job->offer_id);

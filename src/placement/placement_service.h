@@ -83,6 +83,7 @@ class PlacementService {
   std::condition_variable loop_cv_;
   bool stopping_ = false;
   bool poked_ = false;
+  std::atomic<bool> more_pending_{false};
   std::thread thread_;
 };
 
