@@ -1,6 +1,9 @@
 #include "api/api.h"
 
+#include "api/agent_routes.h"
+#include "api/event_routes.h"
 #include "api/ledger_routes.h"
+#include "api/market_routes.h"
 #include "api/resource_routes.h"
 #include "core/clock.h"
 
@@ -28,7 +31,8 @@ Api::Api(control::Registry* registry, const control::TokenHasher* hasher, ApiOpt
       authenticator_(registry, hasher),
       options_(options),
       per_token_(options.rate_per_token, options.burst_per_token),
-      failed_auth_(options.failed_auth_rate_per_ip, options.failed_auth_rate_per_ip * 5) {
+      failed_auth_(options.failed_auth_rate_per_ip, options.failed_auth_rate_per_ip * 5),
+      web_(options.web_root) {
   AddRoutes();
   std::vector<std::string> labels;
   for (const auto& r : router_.routes())
@@ -49,6 +53,9 @@ void Api::AddRoutes() {
   AddResourceRoutes<Offer>(router_, ctx_);
   AddResourceRoutes<Job>(router_, ctx_, {.create = true, .update = true, .remove = false});
   AddLedgerRoutes(router_, ctx_);
+  AddMarketRoutes(router_, ctx_);
+  AddEventRoutes(router_, ctx_);
+  AddAgentRoutes(router_, ctx_);
 }
 
 asio::awaitable<Response> Api::Handle(Request& req) {
@@ -58,7 +65,10 @@ asio::awaitable<Response> Api::Handle(Request& req) {
   const Route* route = router_.Match(req.method, req.path, &params, &path_known);
   Response res;
   size_t route_index = router_.routes().size();
-  if (!route) {
+  const bool api_path = req.path == "/api" || req.path.rfind("/api/", 0) == 0;
+  if (!route && req.method == Verb::get && !api_path && web_.enabled()) {
+    res = web_.Serve(req.path);  // the console: static files, no token needed
+  } else if (!route) {
     res = path_known ? ErrorResponse({StatusCode::kInvalidArgument, "method not allowed"})
                      : ErrorResponse(NotFound("no such endpoint: " + req.path));
     if (path_known) res.status = 405;

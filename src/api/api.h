@@ -8,6 +8,7 @@
 #include "api/metrics.h"
 #include "api/rate_limit.h"
 #include "api/router.h"
+#include "api/static_files.h"
 
 namespace suanli::api {
 
@@ -16,6 +17,7 @@ struct ApiOptions {
   double burst_per_token = 4000;
   double failed_auth_rate_per_ip = 10;  // 401s per second per remote address before 429
   size_t max_body_bytes = 1 << 20;
+  std::string web_root;  // the built console served at / (see static_files.h); "" = none
 };
 
 class Api {
@@ -26,8 +28,13 @@ class Api {
   // Routes, authenticates, rate-limits, runs the handler and records metrics. Never throws.
   asio::awaitable<Response> Handle(Request& req);
 
+  // Routes of the agent protocol and job logs answer 503 until an execution service is set.
+  void AttachExecution(exec::ExecutionService* exec) { ctx_.exec = exec; }
+
   const Router& router() const { return router_; }
   const ApiOptions& options() const { return options_; }
+  // The web console served at / (disabled when options.web_root has no index.html).
+  const StaticFiles& web() const { return web_; }
   // The OpenAPI 3 document for every route.
   const Json& OpenApi() const { return openapi_; }
   // Prometheus text: request metrics, capacity and job gauges.
@@ -45,6 +52,7 @@ class Api {
   std::unique_ptr<RequestMetrics> metrics_;
   RateLimiter per_token_;
   RateLimiter failed_auth_;
+  StaticFiles web_;  // GETs outside /api/ that no route answers
 };
 
 // Builds the OpenAPI document from the routes and the resource schemas.

@@ -17,6 +17,9 @@
 namespace suanli::ledger {
 class Ledger;
 }
+namespace suanli::exec {
+class ExecutionService;
+}
 
 namespace suanli::api {
 
@@ -24,12 +27,15 @@ struct ApiContext {
   control::Registry* registry;
   const control::TokenHasher* hasher;
   ledger::Ledger* ledger = nullptr;  // the money journal; null when the server runs without one
+  exec::ExecutionService* exec = nullptr;  // runs placed work; null when the server runs none
 };
 
 // Runs `fn` as one registry write and resumes the coroutine once it is durable (or failed).
 // Deliberately not a coroutine itself: GCC 12 destroys temporaries passed to a coroutine inside
 // a co_await expression twice (GCC PR 100611), which double-freed the std::function and Actor
-// of every write; taking them by value into the initiation object avoids that.
+// of every write; taking them by value into the initiation object avoids that. The lambda a
+// caller writes inside `co_await AsyncWrite(...)` is such a temporary too: capture only
+// references in it ([&]); a by-value shared_ptr capture there is released twice.
 inline asio::awaitable<Status> AsyncWrite(control::Registry& reg, control::Actor actor,
                                           std::function<Status(control::Txn&)> fn) {
   return asio::async_initiate<decltype(asio::use_awaitable), void(Status)>(

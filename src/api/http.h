@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ struct Response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // A streamed body (server-sent events) instead of `body`: the server sends the headers, then
+  // each chunk this yields until it yields nullopt or the client is gone, then closes the
+  // connection. Called on the connection's coroutine, one call at a time.
+  std::function<asio::awaitable<std::optional<std::string>>()> stream;
 };
 
 using Handler = std::function<asio::awaitable<Response>(Request&)>;

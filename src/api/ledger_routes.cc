@@ -327,7 +327,7 @@ void AddLedgerRoutes(Router& router, ApiContext& ctx) {
         ledger::Ledger* l = need();
         if (!l) co_return unavailable();
         const Principal& p = req.who();
-        if (!p.IsOperator() || !p.CanWrite())
+        if (!p.IsOperator() || !p.CanWriteMoney())
           co_return ErrorResponse(PermissionDenied("top-ups are posted by the operator"));
         auto b = Body(req, {"org_id", "amount_fen", "memo", "key"});
         if (!b) co_return ErrorResponse(b.error());
@@ -360,7 +360,7 @@ void AddLedgerRoutes(Router& router, ApiContext& ctx) {
         ledger::Ledger* l = need();
         if (!l) co_return unavailable();
         const Principal& p = req.who();
-        if (!p.IsOperator() || !p.CanWrite())
+        if (!p.IsOperator() || !p.CanWriteMoney())
           co_return ErrorResponse(PermissionDenied("corrections are reversals by the operator"));
         auto b = Body(req, {"seq", "reason"});
         if (!b) co_return ErrorResponse(b.error());
@@ -416,7 +416,7 @@ void AddLedgerRoutes(Router& router, ApiContext& ctx) {
         ledger::Ledger* l = need();
         if (!l) co_return unavailable();
         const Principal& p = req.who();
-        if (!p.IsRegulator() || !p.CanWrite())
+        if (!p.IsRegulator() || !p.CanWriteMoney())
           co_return ErrorResponse(PermissionDenied("programmes are created by a regulator"));
         auto b = Body(req, {"id", "name", "share_bps", "min_contract_fen", "cap_per_company_fen",
                             "budget_fen", "providers", "kinds", "regions", "valid_from",
@@ -486,7 +486,7 @@ void AddLedgerRoutes(Router& router, ApiContext& ctx) {
         ledger::Ledger* l = need();
         if (!l) co_return unavailable();
         const Principal& p = req.who();
-        if (!p.Is("buyer") || !p.CanWrite())
+        if (!p.Is("buyer") || !p.CanWriteMoney())
           co_return ErrorResponse(PermissionDenied("buyers apply for compute vouchers"));
         auto b = Body(req, {"programme", "contract_fen"});
         if (!b) co_return ErrorResponse(b.error());
@@ -543,7 +543,7 @@ void AddLedgerRoutes(Router& router, ApiContext& ctx) {
     ledger::Ledger* l = need();
     if (!l) co_return unavailable();
     const Principal& p = req.who();
-    if (!p.IsRegulator() || !p.CanWrite())
+    if (!p.IsRegulator() || !p.CanWriteMoney())
       co_return ErrorResponse(PermissionDenied("applications are decided by the regulator"));
     std::string reason;
     if (!req.body.empty()) {

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <tuple>
 
 namespace suanli::api {
 
@@ -96,6 +98,26 @@ struct HttpServer::Impl {
     return res;
   }
 
+  // Sends a streamed response (Response::stream): the headers, then every chunk, with no
+  // length; the body ends when the connection closes.
+  asio::awaitable<void> WriteStream(beast::tcp_stream& stream, Response& r, unsigned version) {
+    http::response<http::empty_body> head{static_cast<http::status>(r.status), version};
+    head.set(http::field::server, "suanli");
+    head.set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) head.set(k, v);
+    head.keep_alive(false);
+    http::response_serializer<http::empty_body> serializer{head};
+    stream.expires_never();
+    boost::system::error_code ec;
+    size_t n = 0;
+    std::tie(ec, n) = co_await http::async_write_header(stream, serializer, use_tuple);
+    while (!ec) {
+      std::optional<std::string> chunk = co_await r.stream();
+      if (!chunk) break;
+      std::tie(ec, n) = co_await asio::async_write(stream, asio::buffer(*chunk), use_tuple);
+    }
+  }
+
   asio::awaitable<void> Session(tcp::socket socket) {
     socket.set_option(tcp::no_delay(true));
     std::string remote;
@@ -149,6 +171,10 @@ struct HttpServer::Impl {
           req.if_match = v;
         }
         res = co_await api->Handle(req);
+      }
+      if (res.stream) {
+        co_await WriteStream(stream, res, msg.version());
+        break;
       }
       bool keep_alive = msg.keep_alive();
       auto out = ToBeast(std::move(res), msg.version(), keep_alive);

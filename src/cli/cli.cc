@@ -40,6 +40,7 @@ void Build(CLI::App* app, Runner* run) {
     noun->description(r.description + "  [" + Verbs(noun) + "]");
   }
   AddPlatformCommands(app, run);
+  AddMarketCommands(app, run);
   for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; }))
     if (sub->get_group() == "Subcommands") sub->group("Platform");
   app->footer(
@@ -47,7 +48,9 @@ void Build(CLI::App* app, Runner* run) {
       "Exit codes: 0 ok, 2 bad usage or input (4xx), 1 server failure or unreachable.\n"
       "Examples: suanli node list --state ready --limit 20\n"
       "          suanli job submit job.yaml\n"
-      "          suanli offer publish --pool pool-xxxx --price 25");
+      "          suanli offer publish --pool pool-xxxx --price 25\n"
+      "          suanli market search --ecosystem CUDA,CANN --near 成都市 --sort price_per_pflops\n"
+      "          suanli match job.yaml --accept 1");
 }
 
 // The message for a parse error, naming the missing verb when that is what went wrong.

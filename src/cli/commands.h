@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/accelerator_names.h"
 #include "cli/api.h"
 #include "cli/resources.h"
 #include "core/status.h"
@@ -46,6 +47,12 @@ void AddOfferPublish(CLI::App* offer, Runner* run);
 
 // me, capacity, audit, health, api (raw requests).
 void AddPlatformCommands(CLI::App* app, Runner* run);
+
+// market search, match (market_commands.cc).
+void AddMarketCommands(CLI::App* app, Runner* run);
+
+// Every catalog entry (a few dozen), for resolving accelerator names in job specs.
+Result<std::vector<CatalogEntry>> FetchCatalog(Runner* run);
 
 // Prints `j` as the JSON answer (--json): objects pretty, two-space indented.
 void PrintJson(Runner* run, const nlohmann::json& j);

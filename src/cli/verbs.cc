@@ -1,4 +1,6 @@
-// Verbs beyond CRUD: node cordon/drain/uncordon, job submit/cancel, token create.
+// Verbs beyond CRUD: node cordon/drain/uncordon, job submit/cancel/logs, token create.
+#include <chrono>
+#include <thread>
 #include <filesystem>
 
 #include "cli/accelerator_names.h"
@@ -34,13 +36,6 @@ void AddNodeState(CLI::App* node, Runner* run, const std::string& verb, const st
   });
 }
 
-// Every catalog entry (a few dozen), for resolving accelerator names.
-Result<std::vector<CatalogEntry>> FetchCatalog(Runner* run) {
-  auto got = run->api().Get("accelerators?limit=1000");
-  if (!got) return Err(got.error());
-  return CatalogFromJson(got->value("items", Json::array()));
-}
-
 Status Submit(Runner* run, const std::string& file, bool dry_run) {
   auto text = ReadFile(file);
   if (!text) return text.error();
@@ -64,7 +59,48 @@ Status Submit(Runner* run, const std::string& file, bool dry_run) {
   return OkStatus();
 }
 
+// Prints a task's output from `offset`; with `follow`, keeps polling until the job ends.
+Status JobLogs(Runner* run, const std::string& id, int task, int attempt, bool follow) {
+  int64_t offset = 0;
+  for (;;) {
+    std::string q = "jobs/" + client::UrlEncode(id) + "/logs?task=" + std::to_string(task) +
+                    "&offset=" + std::to_string(offset);
+    if (attempt >= 0) q += "&attempt=" + std::to_string(attempt);
+    auto got = run->api().Get(q);
+    if (!got) return got.error();
+    const std::string data = got->value("data", "");
+    *run->out << data << std::flush;
+    offset = got->value("next_offset", offset);
+    if (!follow || got->value("eof", false)) return OkStatus();
+    if (data.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+void AddJobLogs(CLI::App* job, Runner* run) {
+  auto* logs = job->add_subcommand("logs", "print a task's output (stdout and stderr)");
+  struct Opts {
+    std::string id;
+    int task = 0, attempt = -1;
+    bool follow = false;
+  };
+  auto o = std::make_shared<Opts>();
+  logs->add_option("id", o->id, "job id")->required();
+  logs->add_option("--task", o->task, "task index in the gang")->check(CLI::Range(0, 100000));
+  logs->add_option("--attempt", o->attempt, "attempt (default: the latest)")
+      ->check(CLI::Range(0, 1000000));
+  logs->add_flag("-f,--follow", o->follow, "keep printing new output until the job ends");
+  logs->callback([run, o] {
+    run->action = [run, o] { return JobLogs(run, o->id, o->task, o->attempt, o->follow); };
+  });
+}
+
 }  // namespace
+
+Result<std::vector<CatalogEntry>> FetchCatalog(Runner* run) {
+  auto got = run->api().Get("accelerators?limit=1000");
+  if (!got) return Err(got.error());
+  return CatalogFromJson(got->value("items", Json::array()));
+}
 
 void AddNodeVerbs(CLI::App* node, Runner* run) {
   AddNodeState(node, run, "cordon", "cordoned", "stop placing work on a node (running work stays)");
@@ -94,6 +130,7 @@ void AddJobVerbs(CLI::App* job, Runner* run) {
   auto c = std::make_shared<CancelOpts>();
   cancel->add_option("id", c->id, "job id")->required();
   cancel->add_option("--reason", c->reason, "why");
+  AddJobLogs(job, run);
   cancel->callback([run, c] {
     run->action = [run, c]() -> Status {
       Json body = Json::object();

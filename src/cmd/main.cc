@@ -4,13 +4,17 @@
 //   suanli bench sched ...      scheduler benchmark (sim/)
 //   suanli ledger verify ...    check the journal's hash chain and invariants (ledger/)
 //   suanli bench ledger ...     durable postings per second (ledger/)
+//   suanli bench match ...      market search and match speed (market/)
+//   suanli agent ...            the node agent (agent/)
 //   suanli <resource> <verb>    the CLI over the REST API (cli/)
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <cstring>
 
+#include "agent/agent_main.h"
 #include "cli/cli.h"
 #include "ledger/main_commands.h"
+#include "market/bench_match.h"
 #include "server/serve.h"
 #include "sim/main_commands.h"
 
@@ -33,6 +37,18 @@ int Serve(int argc, char** argv) {
   app.add_option("--policy", c.policy, "placement policy (suanli, fgd, bestfit, ...)")
       ->envname("SUANLI_POLICY");
   app.add_flag("!--no-scheduler", c.scheduler, "do not place pending jobs (API only)");
+  app.add_option("--node-timeout-ms", c.node_timeout_ms,
+                 "agent silence before its node is down and its work requeued")
+      ->envname("SUANLI_NODE_TIMEOUT_MS")->check(CLI::Range(1000, 600000));
+  app.add_option("--log-dir", c.log_dir, "where task output is kept (default DB.logs)")
+      ->envname("SUANLI_LOG_DIR");
+  app.add_flag("!--no-demo-agent", c.demo_agent, "with --demo: do not start a local agent");
+  app.add_option("--simulated-speedup", c.simulated_speedup,
+                 "simulated nodes run tasks this many times faster than their estimate")
+      ->envname("SUANLI_SIMULATED_SPEEDUP")->check(CLI::Range(0.001, 1e6));
+  app.add_option("--web-root", c.web_root, "directory of the built web console, served at / "
+                 "(\"\" = none)")
+      ->envname("SUANLI_WEB_ROOT")->capture_default_str();
   if (const char* t = std::getenv("SUANLI_BOOTSTRAP_TOKEN")) c.bootstrap_token = t;
   try {
     app.parse(argc, argv);
@@ -56,5 +72,9 @@ int main(int argc, char** argv) {
     return suanli::ledger::LedgerMain(argc - 1, argv + 1);
   if (argc >= 3 && std::strcmp(argv[1], "bench") == 0 && std::strcmp(argv[2], "ledger") == 0)
     return suanli::ledger::BenchLedgerMain(argc - 2, argv + 2);
+  if (argc >= 3 && std::strcmp(argv[1], "bench") == 0 && std::strcmp(argv[2], "match") == 0)
+    return suanli::market::BenchMatchMain(argc - 2, argv + 2);
+  if (argc >= 2 && std::strcmp(argv[1], "agent") == 0)
+    return suanli::agent::AgentMain(argc - 1, argv + 1);
   return suanli::cli::RunCli(argc, argv);
 }

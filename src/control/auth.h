@@ -37,6 +37,9 @@ struct Principal {
   bool IsOperator() const { return operator_; }
   bool IsRegulator() const { return regulator_; }
   bool CanWrite() const { return user_role != "viewer"; }
+  // Money and programme changes need an unscoped token: a pool-scoped (agent) token acts only
+  // on its pool's nodes.
+  bool CanWriteMoney() const { return CanWrite() && pool_scope.empty(); }
   bool IsAdmin() const { return user_role == "admin"; }
   Actor ToActor(std::string request_id) const { return {user_id, org_id, std::move(request_id)}; }
 };

@@ -22,6 +22,7 @@ Status RequireWriter(const Principal& p) {
 // `p` may change resources owned by `org_id` that need `role` (supplier, buyer), or is the
 // operator.
 Status RequireOwner(const Principal& p, const std::string& org_id, const char* role) {
+  if (!p.pool_scope.empty()) return Deny("a pool-scoped token acts only on its pool's nodes");
   SUANLI_RETURN_IF_ERROR(RequireWriter(p));
   if (p.IsOperator()) return OkStatus();
   if (p.org_id != org_id) return Deny("this belongs to another organisation");
@@ -30,6 +31,7 @@ Status RequireOwner(const Principal& p, const std::string& org_id, const char* r
 }
 
 Status RequireOperatorAdmin(const Principal& p) {
+  if (!p.pool_scope.empty()) return Deny("a pool-scoped token acts only on its pool's nodes");
   if (!p.IsOperator() || !p.IsAdmin()) return Deny("only the operator's admins may do this");
   return OkStatus();
 }
@@ -155,6 +157,7 @@ Status PrepareCreate(Txn& txn, const Principal& p, Org& o) {
 }
 
 Status PrepareUpdate(Txn& txn, const Principal& p, const Org& before, Org& after) {
+  if (!p.pool_scope.empty()) return Deny("a pool-scoped token acts only on its pool's nodes");
   if (!(p.IsOperator() && p.IsAdmin())) {
     if (p.org_id != before.id || !p.IsAdmin())
       return Deny("only the operator or the organisation's admins may change it");
@@ -183,6 +186,7 @@ Status PrepareDelete(Txn& txn, const Principal& p, const Org& o) {
 // ---------------- users ----------------
 
 static Status RequireUserAdmin(const Principal& p, const std::string& org_id) {
+  if (!p.pool_scope.empty()) return Deny("a pool-scoped token acts only on its pool's nodes");
   if (p.IsOperator() && p.IsAdmin()) return OkStatus();
   if (p.IsAdmin() && p.org_id == org_id) return OkStatus();
   return Deny("only the organisation's admins manage its users");
@@ -198,6 +202,7 @@ Status PrepareCreate(Txn& txn, const Principal& p, User& u) {
 }
 
 Status PrepareUpdate(Txn& txn, const Principal& p, const User& before, User& after) {
+  if (!p.pool_scope.empty()) return Deny("a pool-scoped token acts only on its pool's nodes");
   bool self = p.user_id == before.id;
   if (!RequireUserAdmin(p, before.org_id).ok()) {
     if (!self) return Deny("only the organisation's admins manage its users");

@@ -133,6 +133,7 @@ class Builder {
 
   domain::Node MakeNode(const PoolSpec& spec, const domain::Pool& pool, int k) {
     domain::Node n;
+    n.executor = "simulated";  // the demo fleet runs its tasks in the simulator
     Stamp(n, "node", pool.org_id);
     n.site_id = pool.site_id;
     n.pool_id = pool.id;

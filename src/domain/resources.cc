@@ -183,11 +183,17 @@ FieldDef<Job> PlacementField() {
                {{"type", "object"},
                 {"properties",
                  {{"node_id", {{"type", "string"}}},
-                  {"devices", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}}}}};
+                  {"devices", {{"type", "array"}, {"items", {{"type", "integer"}}}}},
+                  {"state", {{"type", "string"}, {"enum", kTaskStates}}},
+                  {"exit_code", {{"type", "integer"}}}}}}}};
   f.get = [](const Job& j) -> Json {
     if (j.placement.empty()) return Json();
     Json a = Json::array();
-    for (const auto& p : j.placement) a.push_back({{"node_id", p.node_id}, {"devices", p.devices}});
+    for (const auto& p : j.placement)
+      a.push_back({{"node_id", p.node_id},
+                   {"devices", p.devices},
+                   {"state", p.state},
+                   {"exit_code", p.exit_code}});
     return a;
   };
   f.set = [](Job& j, const Json& v, const std::string& path) -> Status {
@@ -200,6 +206,8 @@ FieldDef<Job> PlacementField() {
       pl.node_id = p.value("node_id", "");
       if (p.contains("devices") && p["devices"].is_array())
         for (const auto& d : p["devices"]) pl.devices.push_back(d.get<int>());
+      pl.state = p.value("state", "assigned");
+      pl.exit_code = p.value("exit_code", 0);
       j.placement.push_back(std::move(pl));
     }
     return OkStatus();
@@ -329,6 +337,13 @@ const Schema<Node>& NodeSchema() {
     s.fields.push_back(Enum<Node>("state", &Node::state, kNodeStates, kFilterable | kSortable,
                                   "ready | draining | cordoned | down"));
     s.fields.push_back(String<Node>("state_reason", &Node::state_reason, 0, "why", 500, 0));
+    s.fields.push_back(Enum<Node>("executor", &Node::executor, kExecutors, kFilterable,
+                                  "who runs its tasks: none | agent | slurm | simulated"));
+    s.fields.push_back(IntList<Node>("faulty_devices", &Node::faulty_devices, kServer,
+                                     "device indexes reported faulty"));
+    s.fields.push_back(Int<Node>("fault_count", &Node::fault_count, kServer | kSortable,
+                                 "faults on record", 0, 1000000));
+    s.fields.push_back(Time<Node>("last_fault_at", &Node::last_fault_at, kServer, "last fault"));
     return s;
   }();
   return s;
@@ -429,7 +444,7 @@ const Schema<Job>& JobSchema() {
                                 "memory GiB per task", 0, 65536));
     s.fields.push_back(JobAcceleratorsField());
     FieldDef<Job> cmds = Labels<Job>("commands", &Job::commands, kRequired | kImmutable,
-                                     "command line per ecosystem it can run on");
+                                     "command line per ecosystem it can run on", 16384);
     s.fields.push_back(cmds);
     s.fields.push_back(Int<Job>("duration_estimate_s", &Job::duration_estimate_s, kSortable,
                                 "expected run time", 1, 365LL * 86400));
@@ -454,6 +469,10 @@ const Schema<Job>& JobSchema() {
     s.fields.push_back(String<Job>("state_reason", &Job::state_reason, kServer, "why", 500, 0));
     s.fields.push_back(Time<Job>("started_at", &Job::started_at, kServer | kSortable, "started"));
     s.fields.push_back(Time<Job>("finished_at", &Job::finished_at, kServer | kSortable, "ended"));
+    s.fields.push_back(Int<Job>("restart_count", &Job::restart_count, kServer,
+                                "times the gang was requeued after a failure", 0, 1000000));
+    s.fields.push_back(Int<Job>("max_restarts", &Job::max_restarts, 0,
+                                "requeues allowed before the job fails", 0, 100));
     return s;
   }();
   return s;

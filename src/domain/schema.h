@@ -273,10 +273,38 @@ FieldDef<T> StringList(std::string name, std::vector<std::string> T::*m, uint32_
   return f;
 }
 
+// A list of small non-negative integers (device indexes).
+template <class T>
+FieldDef<T> IntList(std::string name, std::vector<int> T::*m, uint32_t flags, std::string desc,
+                    size_t max_items = 64) {
+  FieldDef<T> f;
+  f.name = name;
+  f.flags = flags;
+  f.schema = {{"type", "array"},
+              {"items", {{"type", "integer"}, {"minimum", 0}}},
+              {"description", desc},
+              {"maxItems", max_items}};
+  f.get = [m](const T& o) { return (o.*m).empty() ? Json() : Json(o.*m); };
+  f.set = [m, max_items](T& o, const Json& v, const std::string& path) -> Status {
+    (o.*m).clear();
+    if (v.is_null()) return OkStatus();
+    if (!v.is_array() || v.size() > max_items)
+      return InvalidArgument("must be an array of at most " + std::to_string(max_items) +
+                             " integers", path);
+    for (const auto& x : v) {
+      if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() > 1 << 20)
+        return InvalidArgument("must be an array of non-negative integers", path);
+      (o.*m).push_back(x.get<int>());
+    }
+    return OkStatus();
+  };
+  return f;
+}
+
 // A map of short string labels.
 template <class T>
 FieldDef<T> Labels(std::string name, std::map<std::string, std::string> T::*m, uint32_t flags,
-                   std::string desc) {
+                   std::string desc, size_t max_value = 200) {
   FieldDef<T> f;
   f.name = name;
   f.flags = flags;
@@ -284,7 +312,7 @@ FieldDef<T> Labels(std::string name, std::map<std::string, std::string> T::*m, u
               {"additionalProperties", {{"type", "string"}}},
               {"description", desc}};
   f.get = [m](const T& o) { return (o.*m).empty() ? Json() : Json(o.*m); };
-  f.set = [m](T& o, const Json& v, const std::string& path) -> Status {
+  f.set = [m, max_value](T& o, const Json& v, const std::string& path) -> Status {
     if (v.is_null()) {
       (o.*m).clear();
       return OkStatus();
@@ -295,7 +323,7 @@ FieldDef<T> Labels(std::string name, std::map<std::string, std::string> T::*m, u
     for (auto it = v.begin(); it != v.end(); ++it) {
       if (it.key().empty() || it.key().size() > 63)
         return InvalidArgument("label keys are 1-63 characters", path);
-      SUANLI_RETURN_IF_ERROR(CheckString(it.value(), path + "." + it.key(), 0, 200));
+      SUANLI_RETURN_IF_ERROR(CheckString(it.value(), path + "." + it.key(), 0, max_value));
       out[it.key()] = it.value().get<std::string>();
     }
     o.*m = std::move(out);

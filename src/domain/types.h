@@ -26,6 +26,10 @@ inline const std::vector<std::string> kTiers = {"hub", "region", "edge"};
 inline const std::vector<std::string> kKinds = {"general", "ai", "hpc"};
 inline const std::vector<std::string> kDrivers = {"agent", "slurm"};
 inline const std::vector<std::string> kNodeStates = {"ready", "draining", "cordoned", "down"};
+// Who runs a node's tasks: nobody yet (placed work waits), the node agent, the site's Slurm,
+// or the simulator (the demo fleet: tasks "run" for their duration estimate).
+inline const std::vector<std::string> kExecutors = {"none", "agent", "slurm", "simulated"};
+inline const std::vector<std::string> kTaskStates = {"assigned", "running", "succeeded", "failed"};
 inline const std::vector<std::string> kBillingModes = {"on_demand", "reserved", "spot"};
 inline const std::vector<std::string> kOfferStates = {"active", "paused", "withdrawn"};
 inline const std::vector<std::string> kPriorities = {"high", "normal", "spot", "best_effort"};
@@ -96,6 +100,10 @@ struct Node : Meta {
   std::map<std::string, std::string> labels;
   std::string state = "ready";
   std::string state_reason;
+  std::string executor = "none";    // kExecutors
+  std::vector<int> faulty_devices;  // device indexes the agent reported faulty
+  int fault_count = 0;              // faults on record (devices, lost heartbeats)
+  Timestamp last_fault_at;
 };
 
 struct FigureSource {
@@ -148,6 +156,8 @@ struct JobAccelerators {
 struct Placement {
   std::string node_id;
   std::vector<int> devices;
+  std::string state = "assigned";  // kTaskStates
+  int exit_code = 0;
 };
 
 struct Job : Meta {
@@ -172,6 +182,8 @@ struct Job : Meta {
   std::string state_reason;
   Timestamp started_at;
   Timestamp finished_at;
+  int restart_count = 0;  // times the gang was requeued after a failure
+  int max_restarts = 3;   // requeues allowed before the job fails
 };
 
 }  // namespace suanli::domain

@@ -49,7 +49,7 @@ Result<NodeSlot> Cluster::AddNode(const NodeSpec& spec) {
       spec.gpu_count > kMaxDevicesPerNode) {
     return Err(InvalidArgument("bad node resources", "gpu_count"));
   }
-  auto model = InternModel(spec.model);
+  auto model = InternModel(spec.model, spec.ecosystem);
   if (!model) return Err(model.error());
   NodeSlot slot;
   if (!free_slots_.empty()) {

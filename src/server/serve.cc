@@ -10,7 +10,9 @@
 #include "billing/metering.h"
 #include "control/bootstrap.h"
 #include "placement/placement_service.h"
+#include "server/demo_agent.h"
 #include "server/demo_seed.h"
+#include "exec/execution_service.h"
 
 namespace suanli::server {
 namespace {
@@ -20,6 +22,8 @@ api::HttpServer* g_server = nullptr;
 void OnSignal(int) {
   if (g_server) g_server->RequestStop();
 }
+
+bool IsPostgresUrl(const std::string& db) { return db.rfind("postgres", 0) == 0; }
 
 bool SplitListen(const std::string& listen, std::string* host, int* port) {
   size_t colon = listen.rfind(':');
@@ -35,6 +39,14 @@ bool SplitListen(const std::string& listen, std::string* host, int* port) {
 }
 
 }  // namespace
+
+std::string DefaultWebRoot() {
+#ifdef SUANLI_DEFAULT_WEB_ROOT
+  return SUANLI_DEFAULT_WEB_ROOT;
+#else
+  return "";
+#endif
+}
 
 int RunServe(const ServeConfig& config) {
   std::string host;
@@ -103,23 +115,47 @@ int RunServe(const ServeConfig& config) {
   options.rate_per_token = config.rate_limit;
   options.burst_per_token = config.rate_limit * 2;
   options.max_body_bytes = config.max_body_bytes;
+  options.web_root = config.web_root;
   placement::PlacementService placer(&registry, {.policy = config.policy});
   if (config.scheduler) placer.Start();
+  exec::ExecOptions exec_options;
+  exec_options.node_timeout_ms = config.node_timeout_ms;
+  exec_options.simulated_speedup = config.simulated_speedup;
+  exec_options.log_dir = !config.log_dir.empty() ? config.log_dir
+                         : IsPostgresUrl(config.db) ? std::string("suanli-logs")
+                                                    : config.db + ".logs";
+  exec::ExecutionService executor(&registry, &SystemClock::Get(), exec_options);
+  executor.Start();
   api::Api api(&registry, &*hasher, options, ledger->get());
+  api.AttachExecution(&executor);
   api::HttpServer server(&api, config.threads);
   auto bound = server.Start(host, port);
   if (!bound) {
     std::fprintf(stderr, "suanli serve: %s\n", bound.error().ToString().c_str());
     return 1;
   }
+  if (api.web().enabled())
+    std::fprintf(stderr, "suanli: web console at http://%s:%d/ (from %s)\n", host.c_str(), *bound,
+                 api.web().root().c_str());
+  else if (!config.web_root.empty())
+    std::fprintf(stderr, "suanli: no web console: %s has no index.html (npm run build in web/)\n",
+                 config.web_root.c_str());
   std::fprintf(stderr, "suanli: serving %s store on http://%s:%d (ready)\n",
                (*store)->Backend().c_str(), host.c_str(), *bound);
   std::fflush(stderr);
+  DemoAgent demo_agent(&registry, &*hasher);
+  if (config.demo && config.demo_agent) {
+    const std::string work = IsPostgresUrl(config.db) ? std::string("suanli-agent") : config.db + ".agent";
+    if (Status st = demo_agent.Start("http://127.0.0.1:" + std::to_string(*bound), work); !st.ok())
+      std::fprintf(stderr, "suanli serve: demo agent: %s\n", st.ToString().c_str());
+  }
   g_server = &server;
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   server.Wait();
+  demo_agent.Stop();
   server.Stop();
+  executor.Stop();
   placer.Stop();
   metering.Stop();
   registry.committer().Flush();

@@ -6,6 +6,9 @@
 
 namespace suanli::server {
 
+// The web console built with this binary (web/dist of the source tree, set by CMake).
+std::string DefaultWebRoot();
+
 // Typed configuration of the server, with documented defaults. Loaded from a config file
 // (--config, INI/TOML), then SUANLI_* environment variables, then flags.
 struct ServeConfig {
@@ -19,6 +22,12 @@ struct ServeConfig {
   std::string tokens_file;                // where the demo writes its role tokens
   std::string policy = "suanli";          // placement policy of the scheduler  (SUANLI_POLICY)
   bool scheduler = true;                  // place pending jobs (off: API only)
+  int node_timeout_ms = 10000;            // agent silence before its node is down (SUANLI_NODE_TIMEOUT_MS)
+  std::string log_dir;                    // task output; default "<db>.logs" or "suanli-logs"
+  bool demo_agent = true;                 // with --demo: run a local agent on this machine
+  double simulated_speedup = 1.0;         // simulated nodes run tasks this much faster
+  std::string web_root = DefaultWebRoot();  // the built console, served at /; "" = none
+                                            //                                  (SUANLI_WEB_ROOT)
 };
 
 int RunServe(const ServeConfig& config);

@@ -5,7 +5,10 @@
 namespace suanli::sim {
 
 // `suanli simulate ...`: returns the process exit code (0 ok, 2 bad usage).
+// `suanli simulate failures ...` goes on to FailuresMain.
 int SimulateMain(int argc, char** argv);
+// `suanli simulate failures ...`: effective compute under failures (effective_compute.h).
+int FailuresMain(int argc, char** argv);
 // `suanli bench sched ...`: returns the process exit code.
 int BenchSchedMain(int argc, char** argv);
 

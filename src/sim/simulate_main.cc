@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -174,6 +175,7 @@ static int RunPublishedMode(const SimulateFlags& f, const std::vector<std::strin
 }
 
 int SimulateMain(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "failures") return FailuresMain(argc - 1, argv + 1);
   SimulateFlags f;
   CLI::App app{"Replay a node list and a task trace through the scheduling engine", "simulate"};
   app.add_option("--nodes", f.nodes, "node list CSV (sn,cpu_milli,memory_mib,gpu,model)");

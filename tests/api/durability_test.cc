@@ -164,6 +164,35 @@ TEST_P(DurabilityTest, KillNineLosesNothingAcknowledged) {
   RecordProperty("acknowledged_sites", static_cast<int>(acked_sites));
 }
 
+// The demo network: seeded once, its per-org tokens work by role, and a restart neither loses
+// nor re-seeds it.
+TEST_P(DurabilityTest, DemoSeedSurvivesRestartOnce) {
+  StartServer({"--no-demo-agent"}, /*demo=*/true);  // the local agent has its own test
+  auto tokens = server_->DemoTokens();
+  ASSERT_TRUE(tokens.has_value()) << tokens.error().ToString();
+  EXPECT_GE(tokens->size(), 24u);
+  auto op = server_->DemoTokenFor("operator");
+  auto reg = server_->DemoTokenFor("regulator");
+  auto buyer = server_->DemoTokenFor("buyer", "supplier");
+  ASSERT_TRUE(op && reg && buyer);
+  ApiClient o = Client(*op);
+  EXPECT_EQ(o.Total("orgs"), 25);  // 24 demo orgs + "platform" of the bootstrap admin
+  EXPECT_EQ(o.Total("nodes"), 3814);
+  EXPECT_EQ(o.Total("pools"), 91);
+  EXPECT_EQ(Client(*reg).Total("nodes"), 3814);
+  EXPECT_EQ(Client(*reg).Get("/api/v1/me").body["org_roles"], Json::array({"regulator"}));
+  EXPECT_EQ(Client(*buyer).Total("nodes"), 0);  // a buyer owns no machines
+  Reply j = Client(*buyer).Post("/api/v1/jobs", JobBody("demo-job"));
+  ASSERT_EQ(j.status, 201u) << j;
+  const int64_t jobs = o.Total("jobs");
+  ASSERT_TRUE(server_->Restart().ok());
+  ApiClient o2 = Client(*op);
+  EXPECT_EQ(o2.Total("orgs"), 25);
+  EXPECT_EQ(o2.Total("nodes"), 3814);
+  EXPECT_EQ(o2.Total("jobs"), jobs);
+  EXPECT_EQ(Client(*buyer).Get("/api/v1/jobs/" + std::string(j.body["id"])).status, 200u);
+}
+
 }  // namespace
 
 SUANLI_INSTANTIATE_FOR_STORE(DurabilityTest);

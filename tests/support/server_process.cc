@@ -1,5 +1,6 @@
 #include "support/server_process.h"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <signal.h>
@@ -136,6 +137,11 @@ Status ServerProcess::Launch(int port) {
     args.push_back(options_.dir + "/demo.tokens");
   }
   for (const auto& a : options_.args) args.push_back(a);
+  // The API alone, as before the web console, unless a test asks for the console.
+  if (std::find(options_.args.begin(), options_.args.end(), "--web-root") == options_.args.end()) {
+    args.push_back("--web-root");
+    args.push_back("");
+  }
 
   // The environment: ours minus any SUANLI_* setting that would change the server, plus ours.
   std::vector<std::string> env;

@@ -1,0 +1,291 @@
+// Execution end to end: a real server, a real `suanli agent` process registered into a pool
+// with a pool-scoped token, and jobs that run as real processes on this machine. Covers the
+// task lifecycle, output streaming, cancel killing the process tree, an agent restart that
+// keeps its tasks, a silent node whose work is requeued and resumes from its checkpoint, and
+// an injected device fault that cordons the node.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "api/api_fixture.h"
+
+namespace suanli::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Processes whose command line contains `marker`.
+int CountProcesses(const std::string& marker) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& d : fs::directory_iterator("/proc", ec)) {
+    std::ifstream in(d.path() / "cmdline", std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    if (cmd.find(marker) != std::string::npos && cmd.find("/bin/sh") == std::string::npos) ++n;
+  }
+  return n;
+}
+
+class AgentProcess {
+ public:
+  AgentProcess(std::string url, std::string token, std::string work_dir)
+      : url_(std::move(url)), token_(std::move(token)), work_(std::move(work_dir)) {}
+  ~AgentProcess() { Kill(SIGKILL); }
+  void Start() {
+    const char* bin = std::getenv("SUANLI_BIN");
+    ASSERT_NE(bin, nullptr);
+    log_ = work_ + ".log";
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) ::dup2(fd, 2);
+      ::setenv("SUANLI_TOKEN", token_.c_str(), 1);
+      ::execl(bin, bin, "agent", "--server", url_.c_str(), "--work-dir", work_.c_str(), "--name",
+              "box-1", "--simulate-devices", "2xA10", "--cpu-cores", "4", "--memory-gib", "8",
+              "--wait-ms", "300", "--kill-grace-ms", "2000", "--no-cgroups", nullptr);
+      _exit(127);
+    }
+  }
+  void Kill(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    int status;
+    ::waitpid(pid_, &status, 0);
+    pid_ = 0;
+  }
+  // Kills every task the agent started (their process groups), as a machine crash would.
+  void KillTasks() {
+    std::error_code ec;
+    for (const auto& d : fs::directory_iterator(work_ + "/tasks", ec)) {
+      std::ifstream in(d.path() / "pid");
+      pid_t pid = 0;
+      if (in >> pid && pid > 0) ::kill(-pid, SIGKILL);
+    }
+  }
+  const std::string& work_dir() const { return work_; }
+
+ private:
+  std::string url_, token_, work_, log_;
+  pid_t pid_ = 0;
+};
+
+class ExecutionTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
+    StartServer({"--node-timeout-ms", "3000"});
+    BuildWorld();
+    ApiClient sup = Client(w_.sup_a);
+    Reply site = sup.Post("/api/v1/sites", SiteBody("exec-site"));
+    ASSERT_EQ(site.status, 201u) << site;
+    Reply pool = sup.Post("/api/v1/pools", {{"site_id", site.body["id"]},
+                                             {"name", "agents"},
+                                             {"kind", "general"},
+                                             {"driver", "agent"}});
+    ASSERT_EQ(pool.status, 201u) << pool;
+    pool_id_ = pool.body["id"];
+    Reply tok = sup.Post("/api/v1/tokens", {{"name", "agent"}, {"pool_id", pool_id_}});
+    ASSERT_EQ(tok.status, 201u) << tok;
+    agent_token_ = tok.body["secret"];
+    agent_ = std::make_unique<AgentProcess>(server_->url(), agent_token_, tmp_->path() + "/agent");
+    agent_->Start();
+    node_id_ = WaitFor([&]() -> std::string {
+      Reply nodes = Client(w_.sup_a).Get("/api/v1/nodes?pool_id=" + pool_id_);
+      if (nodes.status == 200 && !nodes.body["items"].empty()) return nodes.body["items"][0]["id"];
+      return "";
+    });
+    ASSERT_FALSE(node_id_.empty()) << "the agent never registered";
+  }
+  void TearDown() override {
+    agent_.reset();
+    ServerTest::TearDown();
+  }
+
+  // Polls `fn` until it returns a non-empty string (or 30 s pass).
+  template <class Fn>
+  std::string WaitFor(Fn fn, int seconds = 30) {
+    auto end = Clock::now() + std::chrono::seconds(seconds);
+    while (Clock::now() < end) {
+      std::string v = fn();
+      if (!v.empty()) return v;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return "";
+  }
+  Json Job(const std::string& id) { return Client(w_.buy_a).Get("/api/v1/jobs/" + id).body; }
+  // Waits until the job's state is `state` (and its restart count `attempt`).
+  bool WaitState(const std::string& id, const std::string& state, int attempt = -1,
+                 int seconds = 30) {
+    return !WaitFor([&]() -> std::string {
+              Json j = Job(id);
+              if (j.value("state", "") != state) return "";
+              if (attempt >= 0 && j.value("restart_count", -1) != attempt) return "";
+              return "yes";
+            }, seconds)
+                .empty();
+  }
+  std::string Submit(const std::string& name, const std::string& command) {
+    Reply r = Client(w_.buy_a).Post("/api/v1/jobs", {{"name", name},
+                                                     {"cpu_cores", 1},
+                                                     {"memory_gib", 1},
+                                                     {"duration_estimate_s", 60},
+                                                     {"commands", {{"CPU", command}}}});
+    EXPECT_EQ(r.status, 201u) << r;
+    return r.body.value("id", "");
+  }
+  std::string Logs(const std::string& id, int attempt = -1) {
+    std::string q = "/api/v1/jobs/" + id + "/logs?limit=100000";
+    if (attempt >= 0) q += "&attempt=" + std::to_string(attempt);
+    Reply r = Client(w_.buy_a).Get(q);
+    EXPECT_EQ(r.status, 200u) << r;
+    return r.body.value("data", "");
+  }
+
+  std::string pool_id_, agent_token_, node_id_;
+  std::unique_ptr<AgentProcess> agent_;
+};
+
+TEST_P(ExecutionTest, AJobRunsAsARealProcessAndItsOutputStreams) {
+  const std::string id = Submit("hello", "echo hello task=$SUANLI_TASK_INDEX "
+                                         "attempt=$SUANLI_RESTART_COUNT; "
+                                         "echo ckpt=$SUANLI_CHECKPOINT_DIR; echo to-stderr >&2");
+  ASSERT_TRUE(WaitState(id, "succeeded")) << Job(id).dump();
+  Json j = Job(id);
+  EXPECT_EQ(j["placement"][0]["node_id"], node_id_);
+  EXPECT_EQ(j["placement"][0]["state"], "succeeded");
+  EXPECT_FALSE(j["started_at"].is_null());
+  EXPECT_FALSE(j["finished_at"].is_null());
+  const std::string out = Logs(id);
+  EXPECT_NE(out.find("hello task=0 attempt=0"), std::string::npos) << out;
+  EXPECT_NE(out.find("ckpt=/"), std::string::npos) << out;
+  EXPECT_NE(out.find("to-stderr"), std::string::npos) << out;
+  // The supplier sees the job it runs; another buyer does not see it or its output.
+  EXPECT_EQ(Client(w_.sup_a).Get("/api/v1/jobs/" + id + "/logs").status, 200u);
+  EXPECT_TRUE(IsError(Client(w_.buy_b).Get("/api/v1/jobs/" + id + "/logs"), 404, "not_found"));
+  // A failing command fails the job once its restarts are used up.
+  Reply r = Client(w_.buy_a).Post("/api/v1/jobs", {{"name", "bad"},
+                                                   {"cpu_cores", 1},
+                                                   {"memory_gib", 1},
+                                                   {"max_restarts", 1},
+                                                   {"commands", {{"CPU", "echo try; exit 7"}}}});
+  ASSERT_EQ(r.status, 201u) << r;
+  const std::string bad = r.body["id"];
+  ASSERT_TRUE(WaitState(bad, "failed", 1)) << Job(bad).dump();
+  EXPECT_NE(Job(bad).value("state_reason", "").find("exited with code 7"), std::string::npos);
+  EXPECT_NE(Logs(bad, 0).find("try"), std::string::npos);
+  EXPECT_NE(Logs(bad, 1).find("try"), std::string::npos);
+}
+
+TEST_P(ExecutionTest, CancelKillsTheWholeProcessTree) {
+  const std::string id = Submit("sleeper", "sleep 3171 & sleep 3172; wait");
+  ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
+  ASSERT_FALSE(WaitFor([] { return CountProcesses("sleep 3171") == 1 ? "up" : ""; }).empty());
+  Reply c = Client(w_.buy_a).Post("/api/v1/jobs/" + id + "/cancel", Json::object());
+  ASSERT_EQ(c.status, 200u) << c;
+  EXPECT_FALSE(WaitFor([] {
+                 return CountProcesses("sleep 3171") + CountProcesses("sleep 3172") == 0 ? "gone" : "";
+               }).empty())
+      << "the task's processes survived the cancel";
+  EXPECT_EQ(Job(id)["state"], "cancelled");
+}
+
+TEST_P(ExecutionTest, AnAgentRestartNeitherLosesNorDuplicatesATask) {
+  const std::string id = Submit("steady", "echo begin; sleep 4; echo end");
+  ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
+  agent_->Kill(SIGKILL);  // the task keeps running under its shim
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  agent_->Start();
+  ASSERT_TRUE(WaitState(id, "succeeded")) << Job(id).dump();
+  Json j = Job(id);
+  EXPECT_EQ(j["restart_count"], 0);
+  const std::string out = Logs(id);
+  size_t first = out.find("begin");
+  ASSERT_NE(first, std::string::npos) << out;
+  EXPECT_EQ(out.find("begin", first + 1), std::string::npos) << "ran twice: " << out;
+  EXPECT_NE(out.find("end"), std::string::npos) << out;
+}
+
+TEST_P(ExecutionTest, ASilentNodeIsDownAndItsWorkResumesFromItsCheckpoint) {
+  const std::string id = Submit(
+      "resumable",
+      "n=$(cat \"$SUANLI_CHECKPOINT_DIR/n\" 2>/dev/null || echo 0); "
+      "echo attempt=$SUANLI_RESTART_COUNT resume=$n; echo $((n+1)) > \"$SUANLI_CHECKPOINT_DIR/n\"; "
+      "if [ \"$SUANLI_RESTART_COUNT\" -ge 1 ]; then exit 0; fi; sleep 300");
+  ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
+  ASSERT_FALSE(WaitFor([&] { return Logs(id).find("resume=0") != std::string::npos ? "y" : ""; }).empty());
+  // The machine dies: agent and task.
+  agent_->Kill(SIGKILL);
+  agent_->KillTasks();
+  const auto silent = Clock::now();
+  ASSERT_TRUE(WaitState(id, "pending", 1, 20)) << Job(id).dump();
+  const double requeue_s = std::chrono::duration<double>(Clock::now() - silent).count();
+  EXPECT_LE(requeue_s, 15.0);
+  RecordProperty("requeue_after_silence_ms", static_cast<int>(requeue_s * 1000));
+  Json node = Client(w_.sup_a).Get("/api/v1/nodes/" + node_id_).body;
+  EXPECT_EQ(node["state"], "down");
+  EXPECT_EQ(node["fault_count"], 1);
+  // The machine comes back; the new attempt resumes from the checkpoint and finishes.
+  agent_->Start();
+  ASSERT_TRUE(WaitState(id, "succeeded", 1)) << Job(id).dump();
+  EXPECT_NE(Logs(id, 1).find("attempt=1 resume=1"), std::string::npos) << Logs(id, 1);
+  EXPECT_EQ(Client(w_.sup_a).Get("/api/v1/nodes/" + node_id_).body["state"], "ready");
+}
+
+TEST_P(ExecutionTest, AnInjectedDeviceFaultCordonsTheNodeAndRequeuesTheJob) {
+  const std::string id = Submit("victim", "sleep 3181");
+  ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
+  // A CPU-only task holds no device, so fault the node's device 0 and check the node;
+  // then fault again through the same path and check the count.
+  std::ofstream(agent_->work_dir() + "/inject-faults") << "0 xid Xid 79: GPU has fallen off the bus\n";
+  ASSERT_FALSE(WaitFor([&]() -> std::string {
+                 Json n = Client(w_.sup_a).Get("/api/v1/nodes/" + node_id_).body;
+                 return n.value("state", "") == "cordoned" ? "y" : "";
+               }).empty());
+  Json n = Client(w_.sup_a).Get("/api/v1/nodes/" + node_id_).body;
+  EXPECT_EQ(n["faulty_devices"], Json::array({0}));
+  EXPECT_NE(n.value("state_reason", "").find("Xid 79"), std::string::npos) << n.dump();
+  EXPECT_EQ(n["fault_count"], 1);
+  EXPECT_EQ(Job(id)["state"], "running");  // a cordoned node keeps the work not on the device
+  Reply c = Client(w_.buy_a).Post("/api/v1/jobs/" + id + "/cancel", Json::object());
+  ASSERT_EQ(c.status, 200u) << c;
+  EXPECT_FALSE(WaitFor([] { return CountProcesses("sleep 3181") == 0 ? "gone" : ""; }).empty());
+}
+
+TEST_P(ExecutionTest, TheAgentProtocolRejectsBadInputAndStrangers) {
+  ApiClient agent = Client(agent_token_);
+  EXPECT_TRUE(IsError(agent.Post("/api/v1/agent/sync", {{"tasks", Json::array()}}), 400,
+                      "invalid_argument", "node_id"));
+  EXPECT_TRUE(IsError(agent.Post("/api/v1/agent/sync",
+                                 {{"node_id", node_id_},
+                                  {"tasks", {{{"job_id", "j"}, {"task", 0}, {"state", "weird"}}}}}),
+                      400, "invalid_argument", "tasks[0].state"));
+  EXPECT_TRUE(IsError(agent.Post("/api/v1/agent/register",
+                                 {{"inventory", {{"name", "x"}, {"cpu_cores", 0}, {"memory_gib", 1}}}}),
+                      400, "invalid_argument", "inventory.cpu_cores"));
+  // Another supplier cannot speak for this node; a buyer cannot register machines.
+  EXPECT_TRUE(IsError(Client(w_.sup_b).Post("/api/v1/agent/sync", {{"node_id", node_id_}}), 403,
+                      "permission_denied"));
+  EXPECT_TRUE(IsError(Client(w_.buy_a).Post("/api/v1/agent/register",
+                                            {{"pool_id", pool_id_},
+                                             {"inventory", {{"name", "x"}, {"cpu_cores", 1}, {"memory_gib", 1}}}}),
+                      403, "permission_denied"));
+  EXPECT_TRUE(IsError(Client(w_.buy_a).Get("/api/v1/jobs/job-nope/logs"), 404, "not_found"));
+  EXPECT_EQ(Client("sl_wrong").Post("/api/v1/agent/sync", {{"node_id", node_id_}}).status, 401u);
+}
+
+SUANLI_INSTANTIATE_FOR_STORE(ExecutionTest);
+
+}  // namespace
+}  // namespace suanli::testing
