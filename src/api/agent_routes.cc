@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "control/rules.h"
+#include "exec/effective_compute.h"
 #include "exec/execution_service.h"
 
 namespace suanli::api {
@@ -136,6 +137,60 @@ void AddAgentRoutes(Router& router, ApiContext& ctx) {
                  {"log_offsets", {{"type", "object"}}}}}},
               200,
               {}});
+
+  router.Add(
+      Verb::get, "/api/v1/effective-compute", true,
+      [&ctx](Request& req) -> asio::awaitable<Response> {
+        const auto& p = req.who();
+        auto it = req.query.find("group_by");
+        const std::string group_by = it == req.query.end() ? "" : it->second;
+        auto rows = exec::EffectiveCompute(
+            *ctx.registry, ctx.registry->clock().Now(), group_by,
+            [&](const domain::Node& n) { return control::CanRead(p, n); });
+        if (!rows) co_return ErrorResponse(rows.error());
+        Json items = Json::array();
+        exec::ComputeTime total;
+        for (const auto& [key, t] : *rows) {
+          items.push_back({{"key", key},
+                           {"nodes", t.nodes},
+                           {"units", t.units},
+                           {"nominal_unit_hours", t.nominal_h},
+                           {"allocated_unit_hours", t.allocated_h},
+                           {"useful_unit_hours", t.useful_h},
+                           {"lost_unit_hours", t.lost_h},
+                           {"effective_pct", t.EffectivePct()},
+                           {"useful_of_allocated_pct", t.UsefulOfAllocatedPct()}});
+          total.nodes += t.nodes;
+          total.units += t.units;
+          total.nominal_h += t.nominal_h;
+          total.allocated_h += t.allocated_h;
+          total.useful_h += t.useful_h;
+          total.lost_h += t.lost_h;
+        }
+        co_return JsonResponse(200, {{"group_by", group_by},
+                                     {"items", items},
+                                     {"total",
+                                      {{"nodes", total.nodes},
+                                       {"units", total.units},
+                                       {"nominal_unit_hours", total.nominal_h},
+                                       {"allocated_unit_hours", total.allocated_h},
+                                       {"useful_unit_hours", total.useful_h},
+                                       {"lost_unit_hours", total.lost_h},
+                                       {"effective_pct", total.EffectivePct()},
+                                       {"useful_of_allocated_pct", total.UsefulOfAllocatedPct()}}}});
+      },
+      {"Effective compute (有效算力): nominal, allocated and useful device-hours (core-hours for "
+       "CPU-only nodes) of the nodes you may see, by node, pool, site, org (provider), vendor, "
+       "province or tier",
+       "nodes",
+       nullptr,
+       {{"type", "object"},
+        {"properties",
+         {{"group_by", {{"type", "string"}}},
+          {"items", {{"type", "array"}}},
+          {"total", {{"type", "object"}}}}}},
+       200,
+       {{"group_by", {{"type", "string"}, {"enum", exec::kComputeGroupBy}}}}});
 
   router.Add(
       Verb::get, "/api/v1/jobs/{id}/logs", true,

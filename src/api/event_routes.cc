@@ -25,6 +25,10 @@ class ChangeFeed {
  public:
   explicit ChangeFeed(const ApiContext* ctx) : ctx_(ctx) {}
 
+  // The marks now: {"registry": durable writes, "ledger": last journal entry}.
+  Json Snapshot() const { return Read().ToJson(); }
+
+  // The next chunk of the stream: an event, or a keep-alive comment; nullopt when stopped.
   asio::awaitable<std::optional<std::string>> Next() {
     if (!timer_) timer_.emplace(co_await asio::this_coro::executor);
     auto silent = 0ms;
@@ -33,8 +37,7 @@ class ChangeFeed {
       if (!sent_ || now != last_) {
         sent_ = true;
         last_ = now;
-        co_return "event: change\ndata: {\"registry\":" + std::to_string(now.writes) +
-            ",\"ledger\":" + std::to_string(now.ledger_seq) + "}\n\n";
+        co_return "event: change\ndata: " + now.ToJson().dump() + "\n\n";
       }
       if (silent >= kKeepAlive) co_return std::string(": keep-alive\n\n");
       timer_->expires_after(kPoll);
@@ -49,6 +52,7 @@ class ChangeFeed {
     uint64_t writes = 0;
     int64_t ledger_seq = 0;
     bool operator!=(const Mark& o) const { return writes != o.writes || ledger_seq != o.ledger_seq; }
+    Json ToJson() const { return {{"registry", writes}, {"ledger", ledger_seq}}; }
   };
   Mark Read() const {
     return {ctx_->registry->committer().batches(), ctx_->ledger ? ctx_->ledger->LastSeq() : 0};
@@ -67,16 +71,23 @@ void AddEventRoutes(Router& router, ApiContext& ctx) {
       [&ctx](Request& req) -> asio::awaitable<Response> {
         if (!req.query.empty())
           co_return ErrorResponse(InvalidArgument("unknown parameter", req.query.begin()->first));
+        auto feed = std::make_shared<ChangeFeed>(&ctx);
+        // Without Accept: text/event-stream, one snapshot of the change marks (a poll).
+        if (req.accept.find("text/event-stream") == std::string::npos)
+          co_return JsonResponse(200, feed->Snapshot());
         Response r;
         r.content_type = "text/event-stream";
         r.headers.push_back({"Cache-Control", "no-cache"});
-        auto feed = std::make_shared<ChangeFeed>(&ctx);
         r.stream = [feed] { return feed->Next(); };
         co_return r;
       },
-      {"Server-sent events: `change` whenever the platform's state or the ledger changed (the "
-       "console refreshes on them); a comment line every 15 s while quiet",
-       "platform", nullptr, {{"type", "string"}, {"description", "text/event-stream"}}, 200, {}});
+      {"Change events. With `Accept: text/event-stream`: server-sent events, `change` (data: the "
+       "marks below) at once and whenever the platform's state or the ledger changed, a comment "
+       "line every 15 s while quiet. Otherwise the marks now: {registry, ledger}",
+       "platform", nullptr,
+       {{"type", "object"},
+        {"properties", {{"registry", {{"type", "integer"}}}, {"ledger", {{"type", "integer"}}}}}},
+       200, {}});
 }
 
 }  // namespace suanli::api

@@ -31,6 +31,7 @@ struct Request {
   std::string body;
   std::string if_match;
   std::string authorization;  // the Authorization header
+  std::string accept;         // the Accept header
   std::string remote;
   std::string request_id;
   std::shared_ptr<const control::Principal> principal;  // set when the route authenticates

@@ -5,6 +5,7 @@
 #include "api/list_query.h"
 #include "api/resource_routes.h"
 #include "domain/capacity.h"
+#include "exec/effective_compute.h"
 
 namespace suanli::api {
 
@@ -290,6 +291,30 @@ std::string Api::Metrics() const {
                   "# TYPE suanli_capacity_hpc_pflops gauge\nsuanli_capacity_hpc_pflops %.3f\n",
                   t["ai_pflops_fp16"].get<double>(), t["hpc_pflops_fp64"].get<double>());
     out += buf;
+  }
+  // Effective compute per provider (org) and in total.
+  if (auto ec = exec::EffectiveCompute(*ctx_.registry, ctx_.registry->clock().Now(), "org",
+                                       [](const Node&) { return true; })) {
+    out += "# HELP suanli_compute_unit_hours Device-hours (core-hours for CPU-only nodes) by kind: "
+           "nominal, allocated, useful.\n# TYPE suanli_compute_unit_hours gauge\n";
+    double nominal = 0, useful = 0;
+    for (const auto& [org, t] : *ec) {
+      char line[512];
+      std::snprintf(line, sizeof line,
+                    "suanli_compute_unit_hours{org=\"%s\",kind=\"nominal\"} %.3f\n"
+                    "suanli_compute_unit_hours{org=\"%s\",kind=\"allocated\"} %.3f\n"
+                    "suanli_compute_unit_hours{org=\"%s\",kind=\"useful\"} %.3f\n",
+                    org.c_str(), t.nominal_h, org.c_str(), t.allocated_h, org.c_str(), t.useful_h);
+      out += line;
+      nominal += t.nominal_h;
+      useful += t.useful_h;
+    }
+    char ratio[256];
+    std::snprintf(ratio, sizeof ratio,
+                  "# HELP suanli_effective_compute_ratio Useful over nominal device-time.\n"
+                  "# TYPE suanli_effective_compute_ratio gauge\nsuanli_effective_compute_ratio %.6f\n",
+                  nominal > 0 ? useful / nominal : 0.0);
+    out += ratio;
   }
   out += "# HELP suanli_store_commits_total Durable store transactions (group commits).\n"
          "# TYPE suanli_store_commits_total counter\nsuanli_store_commits_total " +

@@ -165,6 +165,8 @@ struct HttpServer::Impl {
         req.body = std::move(msg.body());
         if (auto it = msg.find(http::field::authorization); it != msg.end())
           req.authorization = std::string(it->value());
+        if (auto it = msg.find(http::field::accept); it != msg.end())
+          req.accept = std::string(it->value());
         if (auto it = msg.find(http::field::if_match); it != msg.end()) {
           std::string v(it->value());
           if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);

@@ -46,6 +46,20 @@ int Serve(int argc, char** argv) {
   app.add_option("--simulated-speedup", c.simulated_speedup,
                  "simulated nodes run tasks this many times faster than their estimate")
       ->envname("SUANLI_SIMULATED_SPEEDUP")->check(CLI::Range(0.001, 1e6));
+  app.add_option("--slurm-bin-dir", c.slurm_bin_dir, "directory of sbatch, squeue, ... (default: PATH)")
+      ->envname("SUANLI_SLURM_BIN_DIR");
+  app.add_option("--slurm-work-dir", c.slurm_work_dir,
+                 "Slurm tasks' output files and working directories; shared with the Slurm "
+                 "nodes (default DB.slurm)")
+      ->envname("SUANLI_SLURM_WORK_DIR");
+  app.add_option("--checkpoint-dir", c.checkpoint_dir,
+                 "root of the Slurm tasks' SUANLI_CHECKPOINT_DIR; shared with the Slurm nodes "
+                 "(default SLURM_WORK_DIR/checkpoints)")
+      ->envname("SUANLI_SERVER_CHECKPOINT_DIR");
+  app.add_option("--slurm-gpu-models", c.slurm_gpu_models,
+                 "GRES GPU type -> catalog id for types the catalog does not know, "
+                 "e.g. h100=nvidia-h100-sxm,a800=nvidia-a800-sxm")
+      ->envname("SUANLI_SLURM_GPU_MODELS");
   app.add_option("--web-root", c.web_root, "directory of the built web console, served at / "
                  "(\"\" = none)")
       ->envname("SUANLI_WEB_ROOT")->capture_default_str();

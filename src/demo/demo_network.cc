@@ -294,7 +294,8 @@ class Builder {
         int free_dev = s.accelerators_per_node - used.first - now_taken.first;
         int free_cores = n.cpu_cores - used.second - now_taken.second;
         if (free_dev < devices || free_cores < job.cpu_cores) continue;
-        domain::Placement p{n.id, {}};
+        domain::Placement p;
+        p.node_id = n.id;
         for (int d = 0; d < devices; ++d) p.devices.push_back(used.first + now_taken.first + d);
         now_taken.first += devices;
         now_taken.second += job.cpu_cores;

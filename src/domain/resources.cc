@@ -185,15 +185,20 @@ FieldDef<Job> PlacementField() {
                  {{"node_id", {{"type", "string"}}},
                   {"devices", {{"type", "array"}, {"items", {{"type", "integer"}}}}},
                   {"state", {{"type", "string"}, {"enum", kTaskStates}}},
-                  {"exit_code", {{"type", "integer"}}}}}}}};
+                  {"exit_code", {{"type", "integer"}}},
+                  {"checkpoint_at", {{"type", "string"}, {"format", "date-time"}}}}}}}};
   f.get = [](const Job& j) -> Json {
     if (j.placement.empty()) return Json();
     Json a = Json::array();
     for (const auto& p : j.placement)
-      a.push_back({{"node_id", p.node_id},
-                   {"devices", p.devices},
-                   {"state", p.state},
-                   {"exit_code", p.exit_code}});
+    {
+      Json t = {{"node_id", p.node_id},
+                {"devices", p.devices},
+                {"state", p.state},
+                {"exit_code", p.exit_code}};
+      if (p.checkpoint_at.ms > 0) t["checkpoint_at"] = FormatTimestamp(p.checkpoint_at);
+      a.push_back(std::move(t));
+    }
     return a;
   };
   f.set = [](Job& j, const Json& v, const std::string& path) -> Status {
@@ -208,6 +213,8 @@ FieldDef<Job> PlacementField() {
         for (const auto& d : p["devices"]) pl.devices.push_back(d.get<int>());
       pl.state = p.value("state", "assigned");
       pl.exit_code = p.value("exit_code", 0);
+      if (p.contains("checkpoint_at") && p["checkpoint_at"].is_string())
+        SUANLI_RETURN_IF_ERROR(CheckTimestamp(p["checkpoint_at"], path, &pl.checkpoint_at));
       j.placement.push_back(std::move(pl));
     }
     return OkStatus();
@@ -344,6 +351,12 @@ const Schema<Node>& NodeSchema() {
     s.fields.push_back(Int<Node>("fault_count", &Node::fault_count, kServer | kSortable,
                                  "faults on record", 0, 1000000));
     s.fields.push_back(Time<Node>("last_fault_at", &Node::last_fault_at, kServer, "last fault"));
+    s.fields.push_back(Int<Node>("requeued_unit_ms", &Node::requeued_unit_ms, kServer,
+                                 "device-ms (core-ms without devices) held by requeued attempts",
+                                 0, INT64_MAX / 4));
+    s.fields.push_back(Int<Node>("lost_unit_ms", &Node::lost_unit_ms, kServer,
+                                 "of those, lost: work since the last checkpoint and detection",
+                                 0, INT64_MAX / 4));
     return s;
   }();
   return s;

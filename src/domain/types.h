@@ -104,6 +104,10 @@ struct Node : Meta {
   std::vector<int> faulty_devices;  // device indexes the agent reported faulty
   int fault_count = 0;              // faults on record (devices, lost heartbeats)
   Timestamp last_fault_at;
+  // Effective compute of attempts that were requeued or failed (their jobs no longer show
+  // them): device-ms (core-ms for CPU-only work) they held, and how much of it was lost.
+  int64_t requeued_unit_ms = 0;
+  int64_t lost_unit_ms = 0;
 };
 
 struct FigureSource {
@@ -158,6 +162,7 @@ struct Placement {
   std::vector<int> devices;
   std::string state = "assigned";  // kTaskStates
   int exit_code = 0;
+  Timestamp checkpoint_at;  // newest file in the task's checkpoint directory
 };
 
 struct Job : Meta {

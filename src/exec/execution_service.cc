@@ -1,9 +1,11 @@
 #include "exec/execution_service.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "catalog/catalog.h"
 #include "control/rules.h"
+#include "exec/effective_compute.h"
 
 namespace suanli::exec {
 
@@ -30,8 +32,35 @@ struct Changes {
   bool empty() const { return jobs.empty() && nodes.empty(); }
 };
 
+// Nodes changed by a round, staged by id (copies of the committed records).
+using NodeStage = std::function<Node*(const std::string& id)>;
+
+// Charges a failed attempt to the nodes it ran on before it is requeued or failed: the time
+// it held (only when requeued: a failed job keeps its placement and times, so the effective
+// compute report counts its hold from the job) and the time lost, i.e. since the newest
+// checkpoint of each task (or since the attempt started), detection delay included.
+void ChargeFailure(const Job& j, Timestamp now, bool requeued, const NodeStage& stage) {
+  if (j.started_at.ms <= 0) return;
+  const int64_t units = TaskUnitsMilli(j);
+  for (const auto& p : j.placement) {
+    Node* n = stage(p.node_id);
+    if (!n) continue;
+    const int64_t held = std::max<int64_t>(0, now.ms - j.started_at.ms);
+    const int64_t since = std::max(j.started_at.ms, p.checkpoint_at.ms);
+    const int64_t lost = std::max<int64_t>(0, now.ms - since);
+    if (requeued) n->requeued_unit_ms += units * held / 1000;
+    n->lost_unit_ms += units * lost / 1000;
+  }
+}
+
+// Requeues (or fails) `j`, charging the lost work to its nodes first.
+void Fail(Job& j, const std::string& reason, Timestamp now, const NodeStage& stage) {
+  ChargeFailure(j, now, j.restart_count < j.max_restarts, stage);
+  RequeueJob(j, reason, now);
+}
+
 // Moves a job along after its tasks changed: any failure requeues the gang.
-void SettleJob(Job& j, Timestamp now) {
+void SettleJob(Job& j, Timestamp now, const NodeStage& stage) {
   std::string failure;
   bool all_succeeded = true, all_started = true;
   for (size_t i = 0; i < j.placement.size(); ++i) {
@@ -43,7 +72,7 @@ void SettleJob(Job& j, Timestamp now) {
     all_started = all_started && (p.state == "running" || p.state == "succeeded");
   }
   if (!failure.empty()) {
-    RequeueJob(j, failure, now);
+    Fail(j, failure, now, stage);
   } else if (all_succeeded) {
     j.state = "succeeded";
     j.state_reason.clear();
@@ -56,7 +85,10 @@ void SettleJob(Job& j, Timestamp now) {
   }
 }
 
-// Reports from one node applied to copies of the jobs and the node. `get_job(id)` and
+// A checkpoint newer by this much is recorded (bounds writes for tasks that checkpoint often).
+constexpr int64_t kCheckpointResolutionMs = 10'000;
+
+// Reports from one node applied to copies of the jobs and the nodes. `get_job(id)` and
 // `get_node(id)` return shared_ptr<const T> (null when absent).
 template <class GetJob, class GetNode>
 Changes Compute(const SyncRequest& req, const std::set<std::string>& node_jobs, int drain_after,
@@ -71,6 +103,13 @@ Changes Compute(const SyncRequest& req, const std::set<std::string>& node_jobs, 
     if (!j || !Active(*j)) return nullptr;
     return &c.jobs.emplace(id, *j).first->second;
   };
+  NodeStage stage = [&](const std::string& id) -> Node* {
+    auto it = c.nodes.find(id);
+    if (it != c.nodes.end()) return &it->second;
+    auto n = get_node(id);
+    if (!n) return nullptr;
+    return &c.nodes.emplace(id, *n).first->second;
+  };
   std::set<TaskKey> reported;
   for (const auto& r : req.tasks) {
     reported.insert(r.key);
@@ -78,10 +117,15 @@ Changes Compute(const SyncRequest& req, const std::set<std::string>& node_jobs, 
     if (!current || !Active(*current) || current->restart_count != r.key.attempt) continue;
     if (r.key.task < 0 || r.key.task >= static_cast<int>(current->placement.size())) continue;
     const auto& cp = current->placement[r.key.task];
-    if (cp.node_id != req.node_id || cp.state == r.state) continue;
-    if (cp.state == "succeeded" || cp.state == "failed") continue;  // final
+    if (cp.node_id != req.node_id) continue;
+    const bool final = cp.state == "succeeded" || cp.state == "failed";
+    const bool state_change = cp.state != r.state && !final;
+    const bool checkpoint = r.checkpoint_at_ms >= cp.checkpoint_at.ms + kCheckpointResolutionMs;
+    if (!state_change && !checkpoint) continue;
     Job* j = job_copy(r.key.job_id);
     auto& p = j->placement[r.key.task];
+    if (checkpoint) p.checkpoint_at = {r.checkpoint_at_ms};
+    if (!state_change) continue;
     p.state = r.state;
     p.exit_code = r.state == "succeeded" ? 0 : r.exit_code;
     if (r.state == "failed" && !r.message.empty()) j->state_reason = r.message;
@@ -100,27 +144,27 @@ Changes Compute(const SyncRequest& req, const std::set<std::string>& node_jobs, 
       j->placement[i].exit_code = -1;
     }
   }
-  for (auto& [id, j] : c.jobs) SettleJob(j, now);
+  for (auto& [id, j] : c.jobs) SettleJob(j, now, stage);
 
-  Node n = *node;
-  bool node_changed = false;
-  if (n.state == "down" && n.state_reason.rfind("no heartbeat", 0) == 0) {
-    n.state = n.fault_count >= drain_after ? "draining" : "ready";
-    n.state_reason = n.state == "draining" ? "back after lost heartbeats; repeated faults" : "";
-    node_changed = true;
+  if (node->state == "down" && node->state_reason.rfind("no heartbeat", 0) == 0) {
+    Node* n = stage(node->id);
+    n->state = n->fault_count >= drain_after ? "draining" : "ready";
+    n->state_reason = n->state == "draining" ? "back after lost heartbeats; repeated faults" : "";
   }
   for (const auto& f : req.faults) {
-    bool known = std::find(n.faulty_devices.begin(), n.faulty_devices.end(), f.device) !=
-                 n.faulty_devices.end();
-    if (known && n.state != "ready") continue;  // a re-sent report
-    if (!known) n.faulty_devices.push_back(f.device);
-    ++n.fault_count;
-    n.last_fault_at = now;
-    n.state = n.fault_count >= drain_after ? "draining" : "cordoned";
-    n.state_reason = "device " + std::to_string(f.device) + ": " + f.kind +
-                     (f.detail.empty() ? "" : " (" + f.detail + ")") +
-                     (n.state == "draining" ? "; repeated faults" : "");
-    node_changed = true;
+    const Node& cur = c.nodes.count(node->id) ? c.nodes.at(node->id) : *node;
+    bool known = std::find(cur.faulty_devices.begin(), cur.faulty_devices.end(), f.device) !=
+                 cur.faulty_devices.end();
+    if (known && cur.state != "ready") continue;  // a re-sent report
+    Node* n = stage(node->id);
+    if (!known) n->faulty_devices.push_back(f.device);
+    ++n->fault_count;
+    n->last_fault_at = now;
+    n->state = n->fault_count >= drain_after ? "draining" : "cordoned";
+    n->state_reason = "device " + std::to_string(f.device) + ": " + f.kind +
+                      (f.detail.empty() ? "" : " (" + f.detail + ")") +
+                      (n->state == "draining" ? "; repeated faults" : "");
+    const std::string name = n->name;
     for (const auto& id : node_jobs) {
       auto current = get_job(id);
       if (!current || !Active(*current)) continue;
@@ -132,11 +176,10 @@ Changes Compute(const SyncRequest& req, const std::set<std::string>& node_jobs, 
       if (!uses) continue;
       Job* j = job_copy(id);
       if (!j || !Active(*j)) continue;
-      RequeueJob(*j, "device " + std::to_string(f.device) + " of " + n.name + " failed (" + f.kind + ")",
-                 now);
+      Fail(*j, "device " + std::to_string(f.device) + " of " + name + " failed (" + f.kind + ")",
+           now, stage);
     }
   }
-  if (node_changed) c.nodes.emplace(n.id, std::move(n));
   return c;
 }
 
@@ -255,24 +298,31 @@ void ExecutionService::CheckLiveness(int64_t now) {
   uint64_t requeued = 0;
   Status s = registry_->WriteSync(kExecutor, [&](control::Txn& txn) -> Status {
     requeued = 0;
+    std::map<std::string, Node> staged;
+    NodeStage stage = [&](const std::string& id) -> Node* {
+      auto it = staged.find(id);
+      if (it != staged.end()) return &it->second;
+      auto n = txn.Get<Node>(id);
+      return n ? &staged.emplace(id, *n).first->second : nullptr;
+    };
     for (const auto& id : lost) {
-      auto cur = txn.Get<Node>(id);
-      if (!cur || cur->state == "down") continue;
-      Node n = *cur;
-      n.state = "down";
-      n.state_reason = "no heartbeat for " + std::to_string(options_.node_timeout_ms / 1000) + " s";
-      ++n.fault_count;
-      n.last_fault_at = txn.now();
-      txn.Put(std::move(n), "node-lost");
+      Node* n = stage(id);
+      if (!n || n->state == "down") continue;
+      n->state = "down";
+      n->state_reason = "no heartbeat for " + std::to_string(options_.node_timeout_ms / 1000) + " s";
+      ++n->fault_count;
+      n->last_fault_at = txn.now();
+      const std::string name = n->name;
       for (const auto& job_id : node_jobs[id]) {
         auto j = txn.Get<Job>(job_id);
         if (!j || !Active(*j) || !OnNode(*j, id)) continue;
         Job next = *j;
-        RequeueJob(next, "node " + cur->name + " stopped answering", txn.now());
+        Fail(next, "node " + name + " stopped answering", txn.now(), stage);
         txn.Put(std::move(next), "requeue");
         ++requeued;
       }
     }
+    for (auto& [id, n] : staged) txn.Put(std::move(n), "node-lost");
     return OkStatus();
   });
   if (s.ok()) {

@@ -8,12 +8,22 @@
 
 #include <filesystem>
 
+#include "exec/effective_compute.h"
 #include "placement/placement_service.h"
 
 namespace suanli::exec {
 namespace {
 
 using namespace domain;
+
+TaskReport R(const TaskKey& key, const std::string& state, int exit_code, const std::string& msg) {
+  TaskReport r;
+  r.key = key;
+  r.state = state;
+  r.exit_code = exit_code;
+  r.message = msg;
+  return r;
+}
 
 class ExecutionServiceTest : public ::testing::Test {
  protected:
@@ -163,16 +173,16 @@ TEST_F(ExecutionServiceTest, TasksRunThroughTheirStatesAndTheJobFollows) {
     EXPECT_EQ(a.key.attempt, 0);
     on[node] = a.key;
   }
-  Sync("node-0", {{on["node-0"], "running", 0, ""}});
+  Sync("node-0", {R(on["node-0"], "running", 0, "")});
   EXPECT_EQ(GetJob(id).state, "scheduled");  // a gang runs when every task runs
-  SyncReply again = Sync("node-1", {{on["node-1"], "running", 0, ""}});
+  SyncReply again = Sync("node-1", {R(on["node-1"], "running", 0, "")});
   EXPECT_TRUE(again.assign.empty());  // what runs is not assigned twice
   j = GetJob(id);
   EXPECT_EQ(j.state, "running");
   EXPECT_GT(j.started_at.ms, 0);
-  Sync("node-0", {{on["node-0"], "succeeded", 0, ""}});
+  Sync("node-0", {R(on["node-0"], "succeeded", 0, "")});
   EXPECT_EQ(GetJob(id).state, "running");
-  Sync("node-1", {{on["node-1"], "succeeded", 0, ""}});
+  Sync("node-1", {R(on["node-1"], "succeeded", 0, "")});
   j = GetJob(id);
   EXPECT_EQ(j.state, "succeeded");
   EXPECT_GE(j.finished_at.ms, j.started_at.ms);
@@ -188,10 +198,10 @@ TEST_F(ExecutionServiceTest, ACrashedTaskRequeuesTheGangWithANewAttempt) {
   Round();
   TaskKey k0 = Sync("node-0", {}).assign.at(0).key;
   TaskKey k1 = Sync("node-1", {}).assign.at(0).key;
-  Sync("node-0", {{k0, "running", 0, ""}});
-  Sync("node-1", {{k1, "running", 0, ""}});
+  Sync("node-0", {R(k0, "running", 0, "")});
+  Sync("node-1", {R(k1, "running", 0, "")});
   ASSERT_EQ(GetJob(id).state, "running");
-  Sync("node-0", {{k0, "failed", 137, "killed by signal 9"}});
+  Sync("node-0", {R(k0, "failed", 137, "killed by signal 9")});
   Job j = GetJob(id);
   EXPECT_EQ(j.state, "pending");
   EXPECT_EQ(j.restart_count, 1);
@@ -200,12 +210,45 @@ TEST_F(ExecutionServiceTest, ACrashedTaskRequeuesTheGangWithANewAttempt) {
   Round();
   ASSERT_EQ(GetJob(id).state, "scheduled");
   // The surviving task of the old attempt is killed; the new attempt is assigned.
-  SyncReply r = Sync("node-1", {{k1, "running", 0, ""}});
+  SyncReply r = Sync("node-1", {R(k1, "running", 0, "")});
   ASSERT_EQ(r.kill.size(), 1u);
   EXPECT_EQ(r.kill[0], k1);
   ASSERT_EQ(r.assign.size(), 1u);
   EXPECT_EQ(r.assign[0].key.attempt, 1);
   EXPECT_EQ(r.assign[0].env.at("SUANLI_RESTART_COUNT"), "1");
+}
+
+TEST_F(ExecutionServiceTest, AFailureCostsTheWorkSinceTheLastCheckpoint) {
+  FillSimulatedNode();
+  const std::string id = Submit(1, 8);
+  Round();
+  const std::string node = GetJob(id).placement.at(0).node_id;
+  TaskKey k = Sync(node, {}).assign.at(0).key;
+  Sync(node, {R(k, "running", 0, "")});
+  clock_.Advance(Millis(20'000));
+  TaskReport ckpt = R(k, "running", 0, "");
+  ckpt.checkpoint_at_ms = clock_.Now().ms;
+  Sync(node, {ckpt});
+  EXPECT_EQ(GetJob(id).placement.at(0).checkpoint_at.ms, ckpt.checkpoint_at_ms);
+  clock_.Advance(Millis(10'000));
+  Sync(node, {R(k, "failed", 1, "")});
+  ASSERT_EQ(GetJob(id).state, "pending");
+  Node n = GetNode(node);
+  EXPECT_EQ(n.requeued_unit_ms, 8 * 30'000);  // 8 devices held for 30 s
+  EXPECT_EQ(n.lost_unit_ms, 8 * 10'000);      // of which the 10 s since the checkpoint are lost
+  auto ec = EffectiveCompute(*reg_, clock_.Now(), "node", [](const Node&) { return true; });
+  ASSERT_TRUE(ec);
+  const ComputeTime& t = ec->at(node);
+  EXPECT_NEAR(t.allocated_h, 8 * 30.0 / 3600, 1e-9);
+  EXPECT_NEAR(t.useful_h, 8 * 20.0 / 3600, 1e-9);
+  EXPECT_NEAR(t.lost_h, 8 * 10.0 / 3600, 1e-9);
+  EXPECT_GT(t.nominal_h, t.allocated_h);
+  EXPECT_NEAR(t.UsefulOfAllocatedPct(), 100.0 * 2 / 3, 1e-6);
+  // A node that never ran anything offers nominal time and no useful time.
+  const std::string other = node == "node-0" ? "node-1" : "node-0";
+  EXPECT_EQ(ec->at(other).allocated_h, 0);
+  EXPECT_GT(ec->at(other).nominal_h, 0);
+  EXPECT_FALSE(EffectiveCompute(*reg_, clock_.Now(), "colour", [](const Node&) { return true; }));
 }
 
 TEST_F(ExecutionServiceTest, RestartsUsedUpFailTheJob) {
@@ -214,7 +257,7 @@ TEST_F(ExecutionServiceTest, RestartsUsedUpFailTheJob) {
   Round();
   const std::string node = GetJob(id).placement.at(0).node_id;
   TaskKey k = Sync(node, {}).assign.at(0).key;
-  Sync(node, {{k, "failed", 1, ""}});
+  Sync(node, {R(k, "failed", 1, "")});
   Job j = GetJob(id);
   EXPECT_EQ(j.state, "failed");
   EXPECT_NE(j.state_reason.find("restarts used up"), std::string::npos) << j.state_reason;
@@ -227,7 +270,7 @@ TEST_F(ExecutionServiceTest, ASilentNodeGoesDownAndItsWorkMovesElsewhere) {
   const std::string node = GetJob(id).placement.at(0).node_id;
   const std::string other = node == "node-0" ? "node-1" : "node-0";
   TaskKey k = Sync(node, {}).assign.at(0).key;
-  Sync(node, {{k, "running", 0, ""}});
+  Sync(node, {R(k, "running", 0, "")});
   ASSERT_EQ(GetJob(id).state, "running");
   for (int s = 0; s < 12; ++s) {  // the other node keeps answering; `node` is silent
     clock_.Advance(Millis(1000));
@@ -246,7 +289,7 @@ TEST_F(ExecutionServiceTest, ASilentNodeGoesDownAndItsWorkMovesElsewhere) {
   ASSERT_EQ(j.state, "scheduled");
   EXPECT_EQ(j.placement.at(0).node_id, other);
   // The node comes back: it is ready again and told to kill its stale task.
-  SyncReply r = Sync(node, {{k, "running", 0, ""}});
+  SyncReply r = Sync(node, {R(k, "running", 0, "")});
   EXPECT_EQ(GetNode(node).state, "ready");
   ASSERT_EQ(r.kill.size(), 1u);
   EXPECT_EQ(r.kill[0], k);
@@ -260,7 +303,7 @@ TEST_F(ExecutionServiceTest, ADeviceFaultCordonsTheNodeAndRepeatedFaultsDrainIt)
   const std::string node = j.placement.at(0).node_id;
   const int dev = j.placement.at(0).devices.at(0);
   TaskKey k = Sync(node, {}).assign.at(0).key;
-  Sync(node, {{k, "running", 0, ""}}, {{dev, "xid", "Xid 79: GPU has fallen off the bus"}});
+  Sync(node, {R(k, "running", 0, "")}, {{dev, "xid", "Xid 79: GPU has fallen off the bus"}});
   Node n = GetNode(node);
   EXPECT_EQ(n.state, "cordoned");
   EXPECT_EQ(n.faulty_devices, std::vector<int>{dev});
@@ -288,7 +331,7 @@ TEST_F(ExecutionServiceTest, ATaskTheAgentForgotIsLost) {
   Round();
   const std::string node = GetJob(id).placement.at(0).node_id;
   TaskKey k = Sync(node, {}).assign.at(0).key;
-  Sync(node, {{k, "running", 0, ""}});
+  Sync(node, {R(k, "running", 0, "")});
   ASSERT_EQ(GetJob(id).state, "running");
   Sync(node, {});  // the agent restarted without its state
   Job j = GetJob(id);

@@ -148,6 +148,7 @@ Json ToJson(const SyncRequest& r) {
     x["state"] = t.state;
     x["exit_code"] = t.exit_code;
     if (!t.message.empty()) x["message"] = t.message;
+    if (t.checkpoint_at_ms > 0) x["checkpoint_at_ms"] = t.checkpoint_at_ms;
     tasks.push_back(std::move(x));
   }
   for (const auto& f : r.faults)
@@ -220,12 +221,14 @@ Result<SyncRequest> SyncRequestFromJson(const Json& j) {
     const std::string p = Item("", "tasks", i);
     auto key = TaskKeyFromJson((*a)[i], p);
     if (!key) return Err(key.error());
-    TaskReport t{*key, "", 0, ""};
+    TaskReport t;
+    t.key = *key;
     TRY_FIELD(ReadString((*a)[i], "state", p, true, 20, &t.state));
     if (t.state != "running" && t.state != "succeeded" && t.state != "failed")
       return Err(Bad(p + "state", "must be running, succeeded or failed"));
     TRY_FIELD(ReadInt((*a)[i], "exit_code", p, -1000, 1000, &t.exit_code));
     TRY_FIELD(ReadString((*a)[i], "message", p, false, 500, &t.message));
+    TRY_FIELD(ReadInt((*a)[i], "checkpoint_at_ms", p, 0, INT64_MAX / 2, &t.checkpoint_at_ms));
     r.tasks.push_back(std::move(t));
   }
   TRY_FIELD(ReadArray(j, "faults", "", 64, &a));

@@ -35,6 +35,7 @@ struct TaskReport {
   std::string state;  // running | succeeded | failed
   int exit_code = 0;
   std::string message;  // e.g. "killed by signal 9", "lost after agent restart"
+  int64_t checkpoint_at_ms = 0;  // newest file in SUANLI_CHECKPOINT_DIR (Unix ms), 0 = none
 };
 
 struct LogChunk {

@@ -9,7 +9,13 @@ TEST(ProtocolTest, SyncRequestRoundTrips) {
   SyncRequest r;
   r.node_id = "node-1";
   r.wait_ms = 5000;
-  r.tasks.push_back({{"job-a", 1, 2}, "failed", 137, "killed by signal 9"});
+  TaskReport t;
+  t.key = {"job-a", 1, 2};
+  t.state = "failed";
+  t.exit_code = 137;
+  t.message = "killed by signal 9";
+  t.checkpoint_at_ms = 1700000000123;
+  r.tasks.push_back(t);
   r.faults.push_back({3, "xid", "Xid 79"});
   r.logs.push_back({{"job-a", 1, 2}, 10, "hello\n"});
   auto back = SyncRequestFromJson(ToJson(r));
@@ -20,6 +26,7 @@ TEST(ProtocolTest, SyncRequestRoundTrips) {
   EXPECT_EQ(back->tasks[0].key, (TaskKey{"job-a", 1, 2}));
   EXPECT_EQ(back->tasks[0].exit_code, 137);
   EXPECT_EQ(back->tasks[0].message, "killed by signal 9");
+  EXPECT_EQ(back->tasks[0].checkpoint_at_ms, 1700000000123);
   ASSERT_EQ(back->faults.size(), 1u);
   EXPECT_EQ(back->faults[0].device, 3);
   ASSERT_EQ(back->logs.size(), 1u);

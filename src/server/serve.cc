@@ -2,6 +2,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -13,6 +15,8 @@
 #include "server/demo_agent.h"
 #include "server/demo_seed.h"
 #include "exec/execution_service.h"
+#include "exec/slurm_executor.h"
+#include "slurm/process.h"
 
 namespace suanli::server {
 namespace {
@@ -36,6 +40,24 @@ bool SplitListen(const std::string& listen, std::string* host, int* port) {
     return false;
   }
   return *port >= 0 && *port <= 65535 && !host->empty();
+}
+
+// "h100=nvidia-h100-sxm,a100=nvidia-a100-sxm" -> map.
+Result<std::map<std::string, std::string>> ParseGpuModels(const std::string& spec) {
+  std::map<std::string, std::string> out;
+  size_t pos = 0;
+  while (pos < spec.size()) {
+    size_t comma = spec.find(',', pos);
+    if (comma == std::string::npos) comma = spec.size();
+    const std::string item = spec.substr(pos, comma - pos);
+    pos = comma + 1;
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      return Err(InvalidArgument("expected TYPE=CATALOG_ID, got '" + item + "'"));
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
 }
 
 }  // namespace
@@ -126,6 +148,27 @@ int RunServe(const ServeConfig& config) {
                                                     : config.db + ".logs";
   exec::ExecutionService executor(&registry, &SystemClock::Get(), exec_options);
   executor.Start();
+  // Slurm pools: picked up (and dropped) by the executor's own loop, so pools created through
+  // the API run without a restart.
+  slurm::SystemCommandRunner slurm_runner;
+  exec::SlurmExecutorOptions slurm_options;
+  slurm_options.bin_dir = config.slurm_bin_dir;
+  slurm_options.work_dir = !config.slurm_work_dir.empty() ? config.slurm_work_dir
+                           : IsPostgresUrl(config.db)   ? std::string("suanli-slurm")
+                                                        : config.db + ".slurm";
+  slurm_options.work_dir = std::filesystem::absolute(slurm_options.work_dir).string();
+  slurm_options.checkpoint_root =
+      std::filesystem::absolute(!config.checkpoint_dir.empty() ? config.checkpoint_dir
+                                                               : slurm_options.work_dir + "/checkpoints")
+          .string();
+  auto gpu_models = ParseGpuModels(config.slurm_gpu_models);
+  if (!gpu_models) {
+    std::fprintf(stderr, "suanli serve: --slurm-gpu-models: %s\n", gpu_models.error().ToString().c_str());
+    return 2;
+  }
+  slurm_options.gpu_models = std::move(*gpu_models);
+  exec::SlurmExecutor slurm_executor(&registry, &executor, &slurm_runner, slurm_options);
+  slurm_executor.Start();
   api::Api api(&registry, &*hasher, options, ledger->get());
   api.AttachExecution(&executor);
   api::HttpServer server(&api, config.threads);
@@ -155,6 +198,7 @@ int RunServe(const ServeConfig& config) {
   server.Wait();
   demo_agent.Stop();
   server.Stop();
+  slurm_executor.Stop();
   executor.Stop();
   placer.Stop();
   metering.Stop();

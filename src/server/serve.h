@@ -26,6 +26,11 @@ struct ServeConfig {
   std::string log_dir;                    // task output; default "<db>.logs" or "suanli-logs"
   bool demo_agent = true;                 // with --demo: run a local agent on this machine
   double simulated_speedup = 1.0;         // simulated nodes run tasks this much faster
+  // Slurm pools (docs/slurm.md). The two directories must be shared with the Slurm nodes.
+  std::string slurm_bin_dir;              // sbatch, squeue, ... ("" = PATH)  (SUANLI_SLURM_BIN_DIR)
+  std::string slurm_work_dir;             // task output and cwd; default "<db>.slurm" or "suanli-slurm"
+  std::string checkpoint_dir;             // SUANLI_CHECKPOINT_DIR roots; default <slurm_work_dir>/checkpoints
+  std::string slurm_gpu_models;           // GRES type -> catalog id: "h100=nvidia-h100-sxm,..."
   std::string web_root = DefaultWebRoot();  // the built console, served at /; "" = none
                                             //                                  (SUANLI_WEB_ROOT)
 };

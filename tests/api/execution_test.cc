@@ -241,6 +241,23 @@ TEST_P(ExecutionTest, ASilentNodeIsDownAndItsWorkResumesFromItsCheckpoint) {
   ASSERT_TRUE(WaitState(id, "succeeded", 1)) << Job(id).dump();
   EXPECT_NE(Logs(id, 1).find("attempt=1 resume=1"), std::string::npos) << Logs(id, 1);
   EXPECT_EQ(Client(w_.sup_a).Get("/api/v1/nodes/" + node_id_).body["state"], "ready");
+  // The lost attempt shows in the node's effective compute; buyers see no machines.
+  Reply ec = Client(w_.sup_a).Get("/api/v1/effective-compute?group_by=node");
+  ASSERT_EQ(ec.status, 200u) << ec;
+  bool found = false;
+  for (const auto& row : ec.body["items"]) {
+    if (row["key"] != node_id_) continue;
+    found = true;
+    EXPECT_GT(row["lost_unit_hours"].get<double>(), 0) << row.dump();
+    EXPECT_GE(row["allocated_unit_hours"].get<double>(), row["lost_unit_hours"].get<double>());
+    EXPECT_LT(row["effective_pct"].get<double>(), 100.0);
+  }
+  EXPECT_TRUE(found) << ec.body.dump();
+  EXPECT_EQ(Client(w_.buy_a).Get("/api/v1/effective-compute").body["total"]["nodes"], 0);
+  EXPECT_TRUE(IsError(Client(w_.sup_a).Get("/api/v1/effective-compute?group_by=colour"), 400,
+                      "invalid_argument", "group_by"));
+  Reply metrics = Client(w_.sup_a).Get("/metrics");
+  EXPECT_NE(metrics.raw.find("suanli_effective_compute_ratio"), std::string::npos);
 }
 
 TEST_P(ExecutionTest, AnInjectedDeviceFaultCordonsTheNodeAndRequeuesTheJob) {

@@ -81,8 +81,8 @@ class EventStream {
     timeval tv{10, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    const std::string req = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                            token + "\r\n\r\n";
+    const std::string req = "GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+                            "Authorization: Bearer " + token + "\r\n\r\n";
     if (connected_) connected_ = ::send(fd_, req.data(), req.size(), 0) == ssize_t(req.size());
   }
   ~EventStream() { ::close(fd_); }
@@ -132,8 +132,13 @@ TEST_P(WebConsoleTest, EventsTellTheConsoleWhenSomethingChanged) {
   EXPECT_EQ(next.rfind("event: change\n", 0), 0u) << next;
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 
-  // Other requests are served meanwhile, and the stream takes no parameters.
+  // Other requests are served meanwhile; without Accept: text/event-stream the same route
+  // answers the marks at once (a poll); it takes no parameters.
   EXPECT_EQ(Client(w_.buy_a).Get("/api/v1/me").status, 200u);
+  Reply marks = Client(w_.buy_a).Get("/api/v1/events");
+  ASSERT_EQ(marks.status, 200u) << marks;
+  EXPECT_GT(marks.body["registry"].get<int64_t>(), 0);
+  EXPECT_TRUE(marks.body["ledger"].is_number_integer()) << marks;
   EXPECT_ERROR(Client(w_.buy_a).Get("/api/v1/events?since=1"), 400, "invalid_argument", "since");
 }
 

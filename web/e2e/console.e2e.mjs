@@ -161,6 +161,7 @@ try {
       const cores = cap.total.cpu_cores.toLocaleString("zh-CN");
       await page.waitForFunction((c) => document.querySelector("[data-testid=kpi-cores] .kpi-value")?.textContent === c, cores);
       await page.waitForSelector("[data-testid=china-map] canvas");
+      await page.waitForSelector("[data-live=events]"); // live updates over GET /events
       check((await rows(page, "sites-table").count()) > 0, "sites listed");
       await rows(page, "sites-table").first().focus();
       await page.keyboard.press("Enter"); // keyboard: open the site

@@ -17,7 +17,10 @@ export function startLive(): void {
   const run = async () => {
     while (!mine.signal.aborted) {
       try {
-        const res = await fetch("/api/v1/events", { headers: { Authorization: "Bearer " + getToken() }, signal: mine.signal });
+        const res = await fetch("/api/v1/events", {
+          headers: { Authorization: "Bearer " + getToken(), Accept: "text/event-stream" },
+          signal: mine.signal,
+        });
         if (!res.ok || !res.body) throw new Error("events: " + res.status);
         connected.set(true);
         retry = 0;
