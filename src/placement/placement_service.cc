@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sched/policy.h"
+#include "sched/reliability_policy.h"
 #include "sched/workload.h"
 
 namespace suanli::placement {
@@ -14,6 +15,7 @@ struct PlacementService::PoolState {
   std::string kind;
   sched::Cluster cluster;
   std::unique_ptr<sched::Engine> engine;
+  sched::ReliabilityPolicy* reliability = nullptr;  // owned by the engine
   std::map<std::string, sched::NodeSlot> slots;  // node id -> slot
   std::map<sched::NodeSlot, std::string> ids;
   std::map<std::string, int64_t> versions;  // node id -> registry version mirrored
@@ -33,6 +35,19 @@ int PriorityRank(const std::string& p) {
   if (p == "normal") return 1;
   if (p == "spot") return 2;
   return 3;
+}
+
+// A node's suspicion for the reliability policy: its faults of the last 30 days (capped).
+int Suspicion(const Node& n, Timestamp now) {
+  constexpr int64_t kMemoryMs = 30LL * 86400 * 1000;
+  if (n.fault_count == 0 || now.ms - n.last_fault_at.ms > kMemoryMs) return 0;
+  return std::min(n.fault_count, 3);
+}
+
+// Long, large work, where one fault costs many device-hours: placed on clean nodes first.
+bool Critical(const Job& j) {
+  const int64_t devices = int64_t{j.tasks} * std::max(1, j.accelerators.count);
+  return j.duration_estimate_s >= 4 * 3600 && devices >= 8;
 }
 
 sched::NodeState ToSched(const std::string& state) {
@@ -105,8 +120,11 @@ PlacementService::PoolState& PlacementService::Pool(const std::string& pool_id) 
     slot->id = pool_id;
     auto policy = sched::MakePolicy(options_.policy, sched::PolicyContext{});
     if (!policy) policy = sched::MakePolicy(sched::kDefaultPolicy, sched::PolicyContext{});
+    // Nodes with a fault record are kept away from long, large jobs.
+    auto reliable = std::make_unique<sched::ReliabilityPolicy>(std::move(*policy));
+    slot->reliability = reliable.get();
     slot->engine = std::make_unique<sched::Engine>(
-        &slot->cluster, std::move(*policy),
+        &slot->cluster, std::move(reliable),
         sched::EngineOptions{.max_candidates = options_.max_candidates});
   }
   return *slot;
@@ -150,6 +168,7 @@ void PlacementService::SyncNodes() {
     }
     pool.versions[n->id] = n->version;
     (void)pool.cluster.SetNodeState(pool.slots[n->id], ToSched(n->state));
+    pool.reliability->SetSuspicion(pool.slots[n->id], Suspicion(*n, registry_->clock().Now()));
   }
   for (auto it = node_pool_.begin(); it != node_pool_.end();) {
     if (seen.count(it->first)) {
@@ -314,7 +333,9 @@ void PlacementService::PlacePending() {
       sched::Request r = ToRequest(*job, *pool);
       if (r.task.uses_gpu() && r.model_mask == 0) continue;  // no allowed model here
       if (!r.task.uses_gpu() && pool->kind == "ai") continue;  // CPU work goes to CPU pools
+      pool->reliability->SetCritical(Critical(*job));
       auto p = pool->engine->Place(r);
+      pool->reliability->SetCritical(false);
       if (!p) {
         retryable = retryable || sched::IsRetryable(p.error());
         continue;

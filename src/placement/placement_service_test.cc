@@ -134,6 +134,36 @@ TEST_F(PlacementServiceTest, RestoresPlacementsAfterRestart) {
             GetJob(first)->placement[0].node_id);
 }
 
+TEST_F(PlacementServiceTest, LongLargeJobsGoToNodesWithoutFaultsFirst) {
+  ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+    Node n = *txn.Get<Node>("node-0");
+    n.fault_count = 2;
+    n.last_fault_at = clock_.Now();
+    txn.Put(n, "update");
+    return OkStatus();
+  }).ok());
+  auto long_job = [&] {
+    const std::string id = Submit(1, 8);
+    EXPECT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+      Job j = *txn.Get<Job>(id);
+      j.duration_estimate_s = 8 * 3600;
+      txn.Put(j, "update");
+      return OkStatus();
+    }).ok());
+    return id;
+  };
+  const std::string first = long_job();
+  PlacementService svc(reg_.get(), {});
+  svc.RunOnce();
+  ASSERT_EQ(GetJob(first)->state, "scheduled");
+  EXPECT_EQ(GetJob(first)->placement.at(0).node_id, "node-1");  // the clean node
+  // With clean capacity gone, the suspect node still takes work rather than leave it waiting.
+  const std::string second = long_job();
+  svc.RunOnce();
+  ASSERT_EQ(GetJob(second)->state, "scheduled");
+  EXPECT_EQ(GetJob(second)->placement.at(0).node_id, "node-0");
+}
+
 TEST_F(PlacementServiceTest, CordonedNodesTakeNoNewWork) {
   PlacementService svc(reg_.get(), {});
   ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {

@@ -26,6 +26,10 @@ export function signal<T>(initial: T): Signal<T> {
 
 export function useSignal<T>(s: Signal<T>): T {
   const [v, setV] = useState(s.get());
-  useEffect(() => s.subscribe(setV), [s]);
+  useEffect(() => {
+    const unsubscribe = s.subscribe(setV);
+    setV(s.get()); // it may have changed between the render and now
+    return unsubscribe;
+  }, [s]);
   return v;
 }
