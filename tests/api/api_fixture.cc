@@ -37,8 +37,10 @@ void ServerTest::TearDown() {
   tmp_.reset();
 }
 
-void ServerTest::StartServer(std::vector<std::string> args, bool demo) {
+void ServerTest::StartServer(std::vector<std::string> args, bool demo,
+                             const std::string& listen_host) {
   ServerOptions o;
+  o.listen_host = listen_host;
   o.db = db_->url();
   o.dir = tmp_->path();
   o.args = std::move(args);

@@ -73,7 +73,8 @@ class ServerTest : public ::testing::TestWithParam<StoreKind> {
   void TearDown() override;
 
   // Starts the server (once per test); extra flags e.g. {"--max-body", "2048"}.
-  void StartServer(std::vector<std::string> args = {}, bool demo = false);
+  void StartServer(std::vector<std::string> args = {}, bool demo = false,
+                   const std::string& listen_host = "127.0.0.1");
   // Builds the World through the API (needs a started server).
   void BuildWorld();
   // A new supply owned by `owner` (names must be unique per owner).

@@ -36,24 +36,36 @@ int CountProcesses(const std::string& marker) {
   return n;
 }
 
+struct AgentSpec {
+  std::string url, token, work_dir, name = "box-1", checkpoint_root, netns;
+};
+
 class AgentProcess {
  public:
-  AgentProcess(std::string url, std::string token, std::string work_dir)
-      : url_(std::move(url)), token_(std::move(token)), work_(std::move(work_dir)) {}
+  explicit AgentProcess(AgentSpec spec) : spec_(std::move(spec)) {}
   ~AgentProcess() { Kill(SIGKILL); }
   void Start() {
     const char* bin = std::getenv("SUANLI_BIN");
     ASSERT_NE(bin, nullptr);
-    log_ = work_ + ".log";
+    const std::string log = spec_.work_dir + ".log";
     pid_ = ::fork();
     ASSERT_GE(pid_, 0);
     if (pid_ == 0) {
-      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       if (fd >= 0) ::dup2(fd, 2);
-      ::setenv("SUANLI_TOKEN", token_.c_str(), 1);
-      ::execl(bin, bin, "agent", "--server", url_.c_str(), "--work-dir", work_.c_str(), "--name",
-              "box-1", "--simulate-devices", "2xA10", "--cpu-cores", "4", "--memory-gib", "8",
-              "--wait-ms", "300", "--kill-grace-ms", "2000", "--no-cgroups", nullptr);
+      ::setenv("SUANLI_TOKEN", spec_.token.c_str(), 1);
+      std::vector<std::string> args;
+      if (!spec_.netns.empty()) args = {"/usr/sbin/ip", "netns", "exec", spec_.netns};
+      std::vector<std::string> agent = {
+          bin, "agent", "--server", spec_.url, "--work-dir", spec_.work_dir, "--name", spec_.name,
+          "--checkpoint-root", spec_.checkpoint_root, "--simulate-devices", "2xA10",
+          "--cpu-cores", "4", "--memory-gib", "8", "--wait-ms", "300", "--kill-grace-ms", "2000",
+          "--no-cgroups"};
+      args.insert(args.end(), agent.begin(), agent.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
       _exit(127);
     }
   }
@@ -67,17 +79,52 @@ class AgentProcess {
   // Kills every task the agent started (their process groups), as a machine crash would.
   void KillTasks() {
     std::error_code ec;
-    for (const auto& d : fs::directory_iterator(work_ + "/tasks", ec)) {
+    for (const auto& d : fs::directory_iterator(spec_.work_dir + "/tasks", ec)) {
       std::ifstream in(d.path() / "pid");
       pid_t pid = 0;
       if (in >> pid && pid > 0) ::kill(-pid, SIGKILL);
     }
   }
-  const std::string& work_dir() const { return work_; }
+  const std::string& work_dir() const { return spec_.work_dir; }
 
  private:
-  std::string url_, token_, work_, log_;
+  AgentSpec spec_;
   pid_t pid_ = 0;
+};
+
+// A network namespace joined to this one by a veth pair: the host side is 10.231.N.1, the
+// namespace side 10.231.N.2. Cut() and Restore() take the link down and up.
+class NetNs {
+ public:
+  NetNs() {
+    const int n = static_cast<int>(::getpid() % 250) + 1;
+    name_ = "suanli-t" + std::to_string(::getpid());
+    host_if_ = "slh" + std::to_string(::getpid() % 100000);
+    const std::string peer = "sln" + std::to_string(::getpid() % 100000);
+    host_ip_ = "10.231." + std::to_string(n) + ".1";
+    const std::string ns_ip = "10.231." + std::to_string(n) + ".2";
+    ok_ = Run("ip netns add " + name_) && Run("ip link add " + host_if_ + " type veth peer name " + peer) &&
+          Run("ip link set " + peer + " netns " + name_) &&
+          Run("ip addr add " + host_ip_ + "/30 dev " + host_if_) &&
+          Run("ip link set " + host_if_ + " up") &&
+          Run("ip netns exec " + name_ + " ip addr add " + ns_ip + "/30 dev " + peer) &&
+          Run("ip netns exec " + name_ + " ip link set " + peer + " up") &&
+          Run("ip netns exec " + name_ + " ip link set lo up");
+  }
+  ~NetNs() {
+    Run("ip netns del " + name_ + " 2>/dev/null");
+    Run("ip link del " + host_if_ + " 2>/dev/null");
+  }
+  bool ok() const { return ok_; }
+  const std::string& name() const { return name_; }
+  const std::string& host_ip() const { return host_ip_; }
+  bool Cut() { return Run("ip link set " + host_if_ + " down"); }
+  bool Restore() { return Run("ip link set " + host_if_ + " up"); }
+
+ private:
+  static bool Run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+  std::string name_, host_if_, host_ip_;
+  bool ok_ = false;
 };
 
 class ExecutionTest : public ServerTest {
@@ -85,7 +132,7 @@ class ExecutionTest : public ServerTest {
   void SetUp() override {
     ServerTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
-    StartServer({"--node-timeout-ms", "3000"});
+    StartServer({"--node-timeout-ms", "3000"}, false, "0.0.0.0");  // netns agents reach it too
     BuildWorld();
     ApiClient sup = Client(w_.sup_a);
     Reply site = sup.Post("/api/v1/sites", SiteBody("exec-site"));
@@ -99,14 +146,33 @@ class ExecutionTest : public ServerTest {
     Reply tok = sup.Post("/api/v1/tokens", {{"name", "agent"}, {"pool_id", pool_id_}});
     ASSERT_EQ(tok.status, 201u) << tok;
     agent_token_ = tok.body["secret"];
-    agent_ = std::make_unique<AgentProcess>(server_->url(), agent_token_, tmp_->path() + "/agent");
-    agent_->Start();
-    node_id_ = WaitFor([&]() -> std::string {
-      Reply nodes = Client(w_.sup_a).Get("/api/v1/nodes?pool_id=" + pool_id_);
-      if (nodes.status == 200 && !nodes.body["items"].empty()) return nodes.body["items"][0]["id"];
+    agent_ = StartAgent("box-1");
+    node_id_ = NodeNamed("box-1");
+    ASSERT_FALSE(node_id_.empty()) << "the agent never registered";
+  }
+  // An agent on this machine (or in `netns`), all sharing one checkpoint root.
+  std::unique_ptr<AgentProcess> StartAgent(const std::string& name, const std::string& netns = {},
+                                           const std::string& host = "127.0.0.1") {
+    AgentSpec spec;
+    spec.url = "http://" + host + ":" + std::to_string(server_->port());
+    spec.token = agent_token_;
+    spec.work_dir = tmp_->path() + "/" + name;
+    spec.name = name;
+    spec.checkpoint_root = tmp_->path() + "/checkpoints";
+    spec.netns = netns;
+    auto a = std::make_unique<AgentProcess>(spec);
+    a->Start();
+    return a;
+  }
+  // The id of the node an agent registered as `name`, once it is ready.
+  std::string NodeNamed(const std::string& name) {
+    return WaitFor([&]() -> std::string {
+      Reply nodes = Client(w_.sup_a).Get("/api/v1/nodes?pool_id=" + pool_id_ + "&name=" + name);
+      if (nodes.status == 200 && !nodes.body["items"].empty() &&
+          nodes.body["items"][0]["state"] == "ready")
+        return nodes.body["items"][0]["id"];
       return "";
     });
-    ASSERT_FALSE(node_id_.empty()) << "the agent never registered";
   }
   void TearDown() override {
     agent_.reset();
@@ -258,6 +324,60 @@ TEST_P(ExecutionTest, ASilentNodeIsDownAndItsWorkResumesFromItsCheckpoint) {
                       "invalid_argument", "group_by"));
   Reply metrics = Client(w_.sup_a).Get("/metrics");
   EXPECT_NE(metrics.raw.find("suanli_effective_compute_ratio"), std::string::npos);
+}
+
+constexpr const char* kResumable =
+    "n=$(cat \"$SUANLI_CHECKPOINT_DIR/n\" 2>/dev/null || echo 0); "
+    "echo attempt=$SUANLI_RESTART_COUNT resume=$n; echo $((n+1)) > \"$SUANLI_CHECKPOINT_DIR/n\"; "
+    "if [ \"$SUANLI_RESTART_COUNT\" -ge 1 ]; then sleep 1; exit 0; fi; sleep 3191";
+
+TEST_P(ExecutionTest, AKilledAgentsWorkMovesToAnotherAgentAndResumes) {
+  const std::string id = Submit("moves", kResumable);
+  ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
+  ASSERT_EQ(Job(id)["placement"][0]["node_id"], node_id_);
+  auto second = StartAgent("box-2");
+  const std::string node2 = NodeNamed("box-2");
+  ASSERT_FALSE(node2.empty());
+  agent_->Kill(SIGKILL);  // the machine dies with its task
+  agent_->KillTasks();
+  ASSERT_TRUE(WaitState(id, "succeeded", 1)) << Job(id).dump();
+  EXPECT_EQ(Job(id)["placement"][0]["node_id"], node2);
+  EXPECT_NE(Logs(id, 1).find("attempt=1 resume=1"), std::string::npos) << Logs(id, 1);
+  EXPECT_EQ(Client(w_.sup_a).Get("/api/v1/nodes/" + node_id_).body["state"], "down");
+}
+
+TEST_P(ExecutionTest, APartitionedAgentIsRequeuedAndItsStaleTaskStoppedWhenItReturns) {
+  NetNs ns;
+  if (!ns.ok()) GTEST_SKIP() << "cannot create a network namespace here (needs root and ip)";
+  agent_->Kill(SIGTERM);  // only the partitioned agent may take the job at first
+  ASSERT_TRUE(!WaitFor([&]() -> std::string {
+                 return Client(w_.sup_a).Get("/api/v1/nodes/" + node_id_).body["state"] == "down" ? "y" : "";
+               }).empty());
+  auto far = StartAgent("box-ns", ns.name(), ns.host_ip());
+  const std::string far_node = NodeNamed("box-ns");
+  ASSERT_FALSE(far_node.empty()) << "the agent in the namespace never registered";
+  const std::string id = Submit("partitioned", kResumable);
+  ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
+  ASSERT_EQ(Job(id)["placement"][0]["node_id"], far_node);
+  ASSERT_FALSE(WaitFor([] { return CountProcesses("sleep 3191") == 1 ? "y" : ""; }).empty());
+  auto near = StartAgent("box-2");
+  const std::string near_node = NodeNamed("box-2");
+  ASSERT_FALSE(near_node.empty());
+  ASSERT_TRUE(ns.Cut());
+  const auto cut = Clock::now();
+  ASSERT_TRUE(WaitState(id, "succeeded", 1)) << Job(id).dump();
+  const double moved_s = std::chrono::duration<double>(Clock::now() - cut).count();
+  EXPECT_LE(moved_s, 20.0);
+  EXPECT_EQ(Job(id)["placement"][0]["node_id"], near_node);
+  EXPECT_EQ(Client(w_.sup_a).Get("/api/v1/nodes/" + far_node).body["state"], "down");
+  // The stale task still runs behind the partition; when the agent is back, it is stopped.
+  EXPECT_EQ(CountProcesses("sleep 3191"), 1);
+  ASSERT_TRUE(ns.Restore());
+  EXPECT_FALSE(WaitFor([] { return CountProcesses("sleep 3191") == 0 ? "gone" : ""; }, 60).empty())
+      << "the stale task was not stopped";
+  EXPECT_EQ(Job(id)["state"], "succeeded");
+  EXPECT_EQ(Job(id)["restart_count"], 1);  // not run a third time
+  far->Kill(SIGKILL);
 }
 
 TEST_P(ExecutionTest, AnInjectedDeviceFaultCordonsTheNodeAndRequeuesTheJob) {

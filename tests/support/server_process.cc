@@ -130,7 +130,7 @@ Status ServerProcess::Launch(int port) {
   if (bin == nullptr || *bin == '\0') return Unavailable("SUANLI_BIN is not set (run under ctest)");
   std::vector<std::string> args = {bin,      "serve",
                                    "--db",   options_.db,
-                                   "--listen", "127.0.0.1:" + std::to_string(port)};
+                                   "--listen", options_.listen_host + ":" + std::to_string(port)};
   if (options_.demo) {
     args.push_back("--demo");
     args.push_back("--tokens-file");

@@ -64,6 +64,7 @@ struct ServerOptions {
   std::string dir;                                // working dir, log and tokens file; required
   bool demo = false;                              // --demo (tokens file: <dir>/demo.tokens)
   std::vector<std::string> args;                  // extra flags, e.g. {"--max-body", "2048"}
+  std::string listen_host = "127.0.0.1";          // 0.0.0.0 for peers in other namespaces
   std::map<std::string, std::string> env;         // extra environment
   std::string bootstrap_token;                    // SUANLI_BOOTSTRAP_TOKEN ("" = generated)
   std::chrono::seconds ready_timeout{60};

@@ -160,10 +160,9 @@ export function OpsPage() {
             rowKey={(r) => r.key}
             columns={[
               { key: "k", label: t("col.key"), render: (r) => label(group, r.key) },
-              { key: "n", label: t("cap.nodes"), num: true, render: (r) => `${num(r.cap.nodes_ready)}/${num(r.cap.nodes)}` },
               { key: "c", label: t("cap.cores"), num: true, render: (r) => num(r.cap.cpu_cores) },
               { key: "a", label: t("cap.accelerators"), num: true, render: (r) => num(r.cap.accelerators) },
-              { key: "p", label: "AI PFLOPS", num: true, render: (r) => num(r.cap.ai_pflops_fp16, 2) },
+              { key: "p", label: "AI PFLOPS", num: true, render: (r) => num(r.cap.ai_pflops_fp16, 1) },
               { key: "al", label: t("col.allocated"), num: true, render: (r) => (r.use ? (r.cap.accelerators ? num(r.use.acc, 1) : num(r.use.cores)) : "–") },
               { key: "u", label: t("col.util"), num: true, render: (r) => (Number.isNaN(r.util) ? "–" : <LoadBar v={r.util} />) },
             ]}
