@@ -7,10 +7,10 @@ namespace suanli::exec {
 using domain::Job;
 using domain::Node;
 
-int64_t TaskUnitsMilli(const Job& j) {
+int64_t TaskUnitsMilli(const Job& j, const Node& n) {
+  if (n.accelerators.empty()) return int64_t{j.cpu_cores} * 1000;
   if (j.accelerators.count > 0) return int64_t{j.accelerators.count} * 1000;
-  if (j.accelerators.milli > 0) return j.accelerators.milli;
-  return int64_t{j.cpu_cores} * 1000;
+  return j.accelerators.milli;
 }
 
 int64_t NodeUnitsMilli(const Node& n) {
@@ -29,7 +29,7 @@ Result<std::map<std::string, ComputeTime>> EffectiveCompute(
   // Holds per node from the jobs that show their placement: (start, end, units).
   struct Hold {
     int64_t start, end;
-    double units;
+    std::shared_ptr<const Job> job;
   };
   std::map<std::string, std::vector<Hold>> holds;
   reg.ForEach<Job>([&](const control::Entry<Job>& e) {
@@ -37,8 +37,7 @@ Result<std::map<std::string, ComputeTime>> EffectiveCompute(
     if (j.started_at.ms <= 0 || j.placement.empty()) return;
     if (j.state == "pending" || j.state == "scheduled") return;
     const int64_t end = j.finished_at.ms > 0 ? j.finished_at.ms : now.ms;
-    const double units = static_cast<double>(TaskUnitsMilli(j)) / 1000.0;
-    for (const auto& p : j.placement) holds[p.node_id].push_back({j.started_at.ms, end, units});
+    for (const auto& p : j.placement) holds[p.node_id].push_back({j.started_at.ms, end, e.obj});
   });
   std::map<std::string, std::string> site_province, site_tier;
   reg.ForEach<domain::Site>([&](const control::Entry<domain::Site>& e) {
@@ -66,7 +65,7 @@ Result<std::map<std::string, ComputeTime>> EffectiveCompute(
     const double alive_ms = static_cast<double>(std::max<int64_t>(0, now.ms - n.created_at.ms));
     double allocated = static_cast<double>(n.requeued_unit_ms);
     for (const Hold& h : holds[n.id])  // only while the node existed
-      allocated += h.units * static_cast<double>(
+      allocated += static_cast<double>(TaskUnitsMilli(*h.job, n)) / 1000.0 * static_cast<double>(
                                  std::max<int64_t>(0, h.end - std::max(h.start, n.created_at.ms)));
     allocated = std::min(allocated, units * alive_ms);
     const double lost = std::min(allocated, static_cast<double>(n.lost_unit_ms));

@@ -29,8 +29,9 @@ struct ComputeTime {
   }
 };
 
-// What one task of `j` holds, in thousandths of a unit (a device share counts its share).
-int64_t TaskUnitsMilli(const domain::Job& j);
+// What one task of `j` holds on node `n`, in thousandths of a unit: devices (a share counts its
+// share; CPU-only work holds none) on accelerator nodes, cores on CPU-only nodes.
+int64_t TaskUnitsMilli(const domain::Job& j, const domain::Node& n);
 // What a node offers, in thousandths of a unit.
 int64_t NodeUnitsMilli(const domain::Node& n);
 

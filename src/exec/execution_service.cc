@@ -41,10 +41,10 @@ using NodeStage = std::function<Node*(const std::string& id)>;
 // checkpoint of each task (or since the attempt started), detection delay included.
 void ChargeFailure(const Job& j, Timestamp now, bool requeued, const NodeStage& stage) {
   if (j.started_at.ms <= 0) return;
-  const int64_t units = TaskUnitsMilli(j);
   for (const auto& p : j.placement) {
     Node* n = stage(p.node_id);
     if (!n) continue;
+    const int64_t units = TaskUnitsMilli(j, *n);
     const int64_t held = std::max<int64_t>(0, now.ms - j.started_at.ms);
     const int64_t since = std::max(j.started_at.ms, p.checkpoint_at.ms);
     const int64_t lost = std::max<int64_t>(0, now.ms - since);

@@ -27,7 +27,7 @@ std::string Env(const char* name, const char* fallback) {
 // jobs for MinJobAge).
 std::vector<std::string> SlurmJobs(const std::string& marker) {
   std::vector<std::string> out;
-  FILE* f = ::popen("squeue --me --noheader --states=all --format=%j|%T 2>/dev/null", "r");
+  FILE* f = ::popen("squeue --me --noheader --states=all --format='%j|%T' 2>/dev/null", "r");
   if (!f) return out;
   char line[512];
   while (std::fgets(line, sizeof line, f)) {
@@ -63,7 +63,7 @@ class SlurmPoolTest : public ServerTest {
     ASSERT_EQ(site.status, 201u) << site;
     Reply pool = sup.Post("/api/v1/pools", {{"site_id", site.body["id"]},
                                              {"name", "hpc"},
-                                             {"kind", "ai"},
+                                             {"kind", "hpc"},
                                              {"driver", "slurm"},
                                              {"slurm_partition", Env("SUANLI_TEST_SLURM_PARTITION", "suanli")}});
     ASSERT_EQ(pool.status, 201u) << pool;

@@ -240,6 +240,8 @@ const dict: Record<string, [string, string]> = {
     "utilisation = accelerators (or cores) allocated to running jobs / capacity; trends are sampled while this page is open",
   ],
   "ops.jobs": ["作业状态", "jobs by state"],
+  "ops.effective": ["有效算力（有效/已分配）", "effective (useful/allocated)"],
+  "ops.effShort": ["有效算力", "effective"],
   "ops.queue": ["排队等待", "queue waits"],
   "ops.queueP50": ["排队中位等待", "median wait"],
   "ops.queueMax": ["最长等待", "longest wait"],

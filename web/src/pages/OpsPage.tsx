@@ -36,7 +36,7 @@ function label(group: string, key: string): string {
 }
 
 export async function loadOps() {
-  const [net, groups, states, down, faulty, pending, balances] = await Promise.all([
+  const [net, groups, states, down, faulty, pending, balances, effective] = await Promise.all([
     loadNetwork(),
     Promise.all(GROUPS.map(([g]) => capacity(g).then((r) => [g, r] as const))),
     Promise.all(["pending", "scheduled", "running", "succeeded", "failed", "cancelled"].map((s) => get<Page<any>>("/jobs", { state: s, limit: 1 }).then((p) => [s, p.total] as const))),
@@ -44,8 +44,14 @@ export async function loadOps() {
     get<Page<any>>("/nodes", { sort: "-fault_count", limit: 15 }).catch(() => ({ items: [] as any[] })),
     listAll("jobs", { state: "pending" }, 5000),
     seesAll() ? get("/ledger/balances").catch(() => null) : Promise.resolve(null),
+    // Effective compute (useful over nominal device-time) where the server measures it.
+    Promise.all(
+      GROUPS.filter(([g]) => g !== "kind").map(([g]) =>
+        get("/effective-compute", { group_by: g }).then((r) => [g, r] as const, () => [g, null] as const),
+      ),
+    ),
   ]);
-  return { net, groups: new Map(groups), states, down: down.total, faulty: faulty.items, pending, balances };
+  return { net, groups: new Map(groups), states, down: down.total, faulty: faulty.items, pending, balances, effective: new Map(effective) };
 }
 
 export function OpsPage() {
@@ -65,8 +71,15 @@ export function OpsPage() {
       : group === "org" ? (_: any, p: any) => p?.org_id ?? ""
       : null;
     const use = keyOf ? useBy(d.net, keyOf) : null;
+    const eff = new Map<string, number>((d.effective.get(group)?.items ?? []).map((e: any) => [e.key, e.useful_of_allocated_pct]));
     return caps
-      .map((c: Capacity) => ({ key: c.key ?? "", cap: c, use: use?.get(c.key ?? ""), util: use ? utilisation(c, use.get(c.key ?? "")) : NaN }))
+      .map((c: Capacity) => ({
+        key: c.key ?? "",
+        cap: c,
+        use: use?.get(c.key ?? ""),
+        util: use ? utilisation(c, use.get(c.key ?? "")) : NaN,
+        effective: eff.get(c.key ?? ""),
+      }))
       .sort((a, b) => b.cap.ai_pflops_fp16 - a.cap.ai_pflops_fp16 || b.cap.cpu_cores - a.cap.cpu_cores);
   }, [d, group]);
 
@@ -82,6 +95,7 @@ export function OpsPage() {
     ];
   }
   const fee = d?.balances?.items?.find((b: any) => b.account === "platform:fee_revenue");
+  const effTotal = d?.effective.get("province")?.total;
 
   const barOption = useMemo(
     () => ({
@@ -143,7 +157,16 @@ export function OpsPage() {
         <Kpi label={t("cap.ai")} value={num(d?.net.total.ai_pflops_fp16, 1)} />
         <Kpi label={t("cap.cores")} value={num(d?.net.total.cpu_cores)} />
         <Kpi label={t("col.util")} value={pct(util, 1)} sub={`${num(totalUse?.acc, 1)} ${t("cap.accelerators")} · ${num(totalUse?.cores)} ${t("cap.cores")}`} />
-        <Kpi label={t("map.effective")} value={pct(d ? d.net.total.nodes_ready / Math.max(1, d.net.total.nodes) : undefined, 1)} sub={`${t("ops.faults")}: ${num(d?.down)}`} />
+        {effTotal ? (
+          <Kpi
+            label={t("ops.effective")}
+            value={pct(effTotal.useful_of_allocated_pct / 100, 1)}
+            sub={`${L("有效/名义", "useful/nominal")} ${pct(effTotal.effective_pct / 100, 1)} · ${L("就绪节点", "ready nodes")} ${pct(d!.net.total.nodes_ready / Math.max(1, d!.net.total.nodes), 1)} · ${t("ops.faults")}: ${num(d?.down)}`}
+            testid="effective"
+          />
+        ) : (
+          <Kpi label={t("map.effective")} value={pct(d ? d.net.total.nodes_ready / Math.max(1, d.net.total.nodes) : undefined, 1)} sub={`${t("ops.faults")}: ${num(d?.down)}`} />
+        )}
         <Kpi label={t("ops.queueP50")} value={waits.length ? duration(waits[Math.floor(waits.length / 2)]) : "–"} sub={`${t("ops.queueMax")} ${waits.length ? duration(waits[waits.length - 1]) : "–"} · ${num(waits.length)} ${tv("state", "pending")}`} />
         {fee && <Kpi label={t("ops.fee")} value={yuan(-fee.balance_fen)} />}
       </div>
@@ -165,6 +188,7 @@ export function OpsPage() {
               { key: "p", label: "AI PFLOPS", num: true, render: (r) => num(r.cap.ai_pflops_fp16, 1) },
               { key: "al", label: t("col.allocated"), num: true, render: (r) => (r.use ? (r.cap.accelerators ? num(r.use.acc, 1) : num(r.use.cores)) : "–") },
               { key: "u", label: t("col.util"), num: true, render: (r) => (Number.isNaN(r.util) ? "–" : <LoadBar v={r.util} />) },
+              { key: "e", label: t("ops.effShort"), num: true, render: (r) => (r.effective === undefined ? "–" : pct(r.effective / 100, 1)) },
             ]}
           />
           <p class="muted small">{t("ops.utilNote")}</p>
