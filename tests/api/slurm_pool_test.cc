@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <chrono>
+#include <fstream>
+#include <iostream>
 #include <thread>
 
 #include "api/api_fixture.h"
@@ -86,6 +88,10 @@ class SlurmPoolTest : public ServerTest {
         const std::string name = j.substr(0, j.find('|'));
         [[maybe_unused]] int rc = std::system(("scancel --me --name=" + name + " >/dev/null 2>&1").c_str());
       }
+    }
+    if (server_ && (HasFailure() || Env("SUANLI_TEST_VERBOSE", "") == "1")) {
+      std::ifstream in(tmp_->path() + "/server.log");
+      std::cerr << "--- server log ---\n" << in.rdbuf() << "--- end ---\n";
     }
     ServerTest::TearDown();
   }
