@@ -48,7 +48,7 @@ else
 fi
 
 env -u SUANLI_RATE_LIMIT -u SUANLI_LISTEN -u SUANLI_DB \
-  "$bin" serve --db "$db" --listen 127.0.0.1:0 --demo --rate-limit 0 \
+  "$bin" serve --db "$db" --listen 127.0.0.1:0 --demo --no-demo-agent --rate-limit 0 \
   --tokens-file "$tmp/demo.tokens" 2>"$tmp/server.log" &
 server_pid=$!
 port=""

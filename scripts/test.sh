@@ -20,7 +20,7 @@ trap cleanup EXIT
 SUANLI_TEST_PG_URL=$(bash scripts/pg.sh start "$pgdir" 55433)
 export SUANLI_TEST_PG_URL
 echo "test: PostgreSQL at $SUANLI_TEST_PG_URL" >&2
-# Slurm for slurm_live_test (the Slurm pool driver); one already running is reused, not stopped.
+# Slurm for slurm_live_test (the Slurm pool driver) and slurm_pool_test (Slurm pools via the API); one already running is reused, not stopped.
 if bash scripts/slurm.sh status >/dev/null 2>&1; then
   bash scripts/slurm.sh start
 else

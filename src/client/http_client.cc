@@ -1,5 +1,8 @@
 #include "client/http_client.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <utility>
 
 #include <boost/asio/connect.hpp>
@@ -13,6 +16,14 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+namespace {
+void SetTimeouts(int fd, int timeout_ms) {
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+}  // namespace
 
 struct HttpClient::Conn {
   asio::io_context io;
@@ -61,8 +72,17 @@ Result<HttpResponse> HttpClient::Send(const std::string& method, const std::stri
       tcp::resolver resolver(conn_->io);
       auto results = resolver.resolve(host_, port_, ec);
       if (ec) return Err(Unavailable("cannot resolve " + host_ + ": " + ec.message()));
-      conn_->stream.expires_after(std::chrono::milliseconds(timeout_ms_));
-      conn_->stream.connect(results, ec);
+      // Beast's expires_after() bounds only asynchronous operations; these calls block, so the
+      // timeout is the socket's own (SO_SNDTIMEO also bounds connect on Linux).
+      auto& sock = conn_->stream.socket();
+      for (const auto& entry : results) {
+        sock.close(ec);
+        sock.open(entry.endpoint().protocol(), ec);
+        if (ec) continue;
+        SetTimeouts(sock.native_handle(), timeout_ms_);
+        sock.connect(entry.endpoint(), ec);
+        if (!ec) break;
+      }
       if (ec)
         return Err(Unavailable("cannot connect to " + host_ + ":" + port_ + ": " + ec.message()));
       conn_->stream.socket().set_option(tcp::no_delay(true), ec);
@@ -77,7 +97,7 @@ Result<HttpResponse> HttpClient::Send(const std::string& method, const std::stri
     req.body() = body;
     req.keep_alive(true);
     req.prepare_payload();
-    conn_->stream.expires_after(std::chrono::milliseconds(timeout_ms_));
+    SetTimeouts(conn_->stream.socket().native_handle(), timeout_ms_);
     http::write(conn_->stream, req, ec);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;

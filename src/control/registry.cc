@@ -59,6 +59,8 @@ void Registry::ApplyPut(std::shared_ptr<const T> obj, std::shared_ptr<const std:
   }
   if constexpr (std::is_same_v<T, Token> || std::is_same_v<T, User> || std::is_same_v<T, Org>)
     auth_generation_.fetch_add(1, std::memory_order_acq_rel);
+  if constexpr (std::is_same_v<T, Node> || std::is_same_v<T, Pool> || std::is_same_v<T, Accelerator>)
+    topology_generation_.fetch_add(1, std::memory_order_acq_rel);
   const std::string id = obj->id;  // the right side of = is evaluated first (C++17)
   table[id] = Entry<T>{std::move(obj), std::move(json)};
 }
@@ -70,6 +72,8 @@ void Registry::ApplyDelete(const std::string& id) {
   if (it == table.end()) return;
   if constexpr (std::is_same_v<T, Token> || std::is_same_v<T, User> || std::is_same_v<T, Org>)
     auth_generation_.fetch_add(1, std::memory_order_acq_rel);
+  if constexpr (std::is_same_v<T, Node> || std::is_same_v<T, Pool> || std::is_same_v<T, Accelerator>)
+    topology_generation_.fetch_add(1, std::memory_order_acq_rel);
   if constexpr (std::is_same_v<T, Token>) token_by_hash_.erase(it->second.obj->hash);
   if constexpr (std::is_same_v<T, User>) user_by_name_.erase(it->second.obj->name);
   if constexpr (std::is_same_v<T, Org>) org_by_name_.erase(it->second.obj->name);

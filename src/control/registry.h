@@ -129,6 +129,10 @@ class Registry {
 
   // Bumped on every change to an org, user or token: lets caches of principals notice.
   uint64_t auth_generation() const { return auth_generation_.load(std::memory_order_acquire); }
+  // Bumped by every change of a node, pool or accelerator (lets mirrors skip unchanged rounds).
+  uint64_t topology_generation() const {
+    return topology_generation_.load(std::memory_order_acquire);
+  }
 
   Committer& committer() { return *committer_; }
   store::Store& store() { return *store_; }
@@ -170,6 +174,7 @@ class Registry {
   std::unordered_map<std::string, std::string> user_by_name_;
   std::unordered_map<std::string, std::string> org_by_name_;
   std::atomic<uint64_t> auth_generation_{0};
+  std::atomic<uint64_t> topology_generation_{0};
   std::unique_ptr<Committer> committer_;
 };
 

@@ -108,7 +108,12 @@ PlacementStats PlacementService::stats() const {
 void PlacementService::RunOnce() {
   std::lock_guard lock(mu_);
   ++stats_.rounds;
-  SyncNodes();
+  // Nodes are mirrored only when some node, pool or accelerator changed since the last round.
+  const uint64_t topology = registry_->topology_generation();
+  if (topology != synced_topology_) {
+    SyncNodes();
+    synced_topology_ = topology;
+  }
   SyncJobs();
   PlacePending();
 }

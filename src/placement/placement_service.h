@@ -78,6 +78,7 @@ class PlacementService {
   std::map<std::string, Held> held_;              // job id -> allocation
   std::map<std::string, std::string> ecosystem_of_;  // catalog id -> ecosystem
   PlacementStats stats_;
+  uint64_t synced_topology_ = ~uint64_t{0};  // registry topology generation last mirrored
 
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;

@@ -1,6 +1,7 @@
 #include "server/demo_agent.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +94,12 @@ Status DemoAgent::Start(const std::string& server_url, const std::string& work_d
   pid_ = ::fork();
   if (pid_ < 0) return Internal(std::string("fork: ") + std::strerror(errno));
   if (pid_ == 0) {
+    // The agent must not hold the server's sockets (a listening socket inherited here would
+    // keep accepting connections after the server died).
+    for (int fd = 3; fd < 65536; ++fd) ::close(fd);
+    // The demo agent lives and dies with its server (even a kill -9 of the server).
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() == 1) _exit(0);
     ::setenv("SUANLI_TOKEN", secret.c_str(), 1);
     const char* argv[] = {"suanli", "agent", "--server", server_url.c_str(), "--work-dir",
                           work_dir.c_str(), "--name", name.c_str(), "--simulate-devices",
@@ -171,9 +178,16 @@ void DemoAgent::Stop() {
   stop_.store(true);
   if (follow_.joinable()) follow_.join();
   if (pid_ > 0) {
+    // SIGTERM lets the agent finish its current sync; it may be waiting on this very server,
+    // so after two seconds it is killed (its tasks live on and a restarted agent finds them).
     ::kill(pid_, SIGTERM);
     int status = 0;
-    ::waitpid(pid_, &status, 0);
+    for (int i = 0; i < 40 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (::waitpid(pid_, &status, WNOHANG) == 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, &status, 0);
+    }
     pid_ = 0;
   }
 }

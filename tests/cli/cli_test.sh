@@ -145,6 +145,22 @@ run 2 job submit bad.yaml
 one_line "$ERR" "unknown key"; has "$ERR" 'setup' "unknown key named"
 unset SUANLI_TOKEN
 
+# ---- the demo's local agent really runs the demo job; its output streams ----
+HELLO=$(grep -oE 'job-[a-z0-9]+ runs on this machine' "$TMP/server.err" | cut -d' ' -f1)
+for _ in $(seq 1 30); do [ -n "$HELLO" ] && break; sleep 0.5
+  HELLO=$(grep -oE 'job-[a-z0-9]+ runs on this machine' "$TMP/server.err" | cut -d' ' -f1); done
+if [ -z "$HELLO" ]; then fail "the demo job was not submitted"; else
+  for _ in $(seq 1 40); do
+    run 0 --token "$OPERATOR" job logs "$HELLO"
+    grep -q 'step 2/60' <<<"$OUT" && break; sleep 0.5
+  done
+  has "$OUT" 'hello from suanli: task 0, attempt 0' "job logs shows the task's output"
+  has "$OUT" 'step 2/60' "job logs grows"
+  run 0 --token "$OPERATOR" --json job get "$HELLO"
+  has "$OUT" '"state": "running"' "the demo job runs"
+  run 0 --token "$OPERATOR" job cancel "$HELLO"
+fi
+
 # ---- errors: regulator denied, bad input, unreachable, no token ----
 run 2 --token "$REGULATOR" site create --name reg-site --city 成都市 --province 四川省 \
   --latitude 30 --longitude 104 --tier edge

@@ -133,6 +133,7 @@ Status ServerProcess::Launch(int port) {
                                    "--listen", options_.listen_host + ":" + std::to_string(port)};
   if (options_.demo) {
     args.push_back("--demo");
+    args.push_back("--no-demo-agent");  // the local agent has its own tests (execution_test)
     args.push_back("--tokens-file");
     args.push_back(options_.dir + "/demo.tokens");
   }
