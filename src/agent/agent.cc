@@ -91,26 +91,6 @@ Status StatusFromReply(const client::HttpResponse& r) {
   }
 }
 
-// The newest modification time (Unix ms) of a file in `dir` or one level below; 0 when empty.
-int64_t NewestFileMs(const std::string& dir) {
-  int64_t newest = 0;
-  std::error_code ec;
-  auto consider = [&](const fs::directory_entry& e) {
-    if (!e.is_regular_file(ec)) return;
-    auto t = fs::last_write_time(e.path(), ec);
-    if (ec) return;
-    auto sys = std::chrono::file_clock::to_sys(t);
-    newest = std::max<int64_t>(
-        newest, std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()).count());
-  };
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    consider(e);
-    if (e.is_directory(ec))
-      for (const auto& f : fs::directory_iterator(e.path(), ec)) consider(f);
-  }
-  return newest;
-}
-
 bool Fatal(const Status& s) {
   return s.code() == StatusCode::kUnauthenticated || s.code() == StatusCode::kPermissionDenied ||
          s.code() == StatusCode::kInvalidArgument;
@@ -270,7 +250,7 @@ Result<exec::SyncReply> Agent::SyncOnce() {
     report.exit_code = t.exit_code;
     report.message = t.message;
     report.checkpoint_at_ms =
-        NewestFileMs(o_.checkpoint_root + "/" + key.job_id + "/" + std::to_string(key.task));
+        exec::NewestFileMs(o_.checkpoint_root + "/" + key.job_id + "/" + std::to_string(key.task));
     req.tasks.push_back(std::move(report));
     if (t.state != "running") finals.push_back(key);
     TaskPaths p = TaskPaths::For(o_.work_dir, key);

@@ -66,7 +66,10 @@ class MeteringTest : public ::testing::Test {
       j.accelerators.count = 8;
       j.pool_id = "pool-a";
       j.supplier_org_id = "org-s";
-      j.placement = {{"node-0", {0, 1, 2, 3, 4, 5, 6, 7}}};
+      domain::Placement on;
+      on.node_id = "node-0";
+      on.devices = {0, 1, 2, 3, 4, 5, 6, 7};
+      j.placement = {on};
       j.state = "running";
       j.started_at = {clock_.Now().ms - 630'000};
       txn.Put(j, "create");

@@ -1,5 +1,9 @@
 #include "exec/protocol.h"
 
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
 // In the Result-returning parsers below: return the first field error.
 #define TRY_FIELD(expr)                         \
   do {                                          \
@@ -115,6 +119,25 @@ Json InventoryJson(const Inventory& inv) {
 
 std::string TaskKey::Str() const {
   return job_id + "/" + std::to_string(task) + "/" + std::to_string(attempt);
+}
+
+int64_t NewestFileMs(const std::string& dir) {
+  int64_t newest = 0;
+  std::error_code ec;
+  auto consider = [&](const std::filesystem::directory_entry& e) {
+    if (!e.is_regular_file(ec)) return;
+    auto t = std::filesystem::last_write_time(e.path(), ec);
+    if (ec) return;
+    auto sys = std::chrono::file_clock::to_sys(t);
+    newest = std::max<int64_t>(
+        newest, std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()).count());
+  };
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    consider(e);
+    if (e.is_directory(ec))
+      for (const auto& f : std::filesystem::directory_iterator(e.path(), ec)) consider(f);
+  }
+  return newest;
 }
 
 std::string VisibleDevicesVar(const std::string& ecosystem) {

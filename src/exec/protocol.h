@@ -100,6 +100,11 @@ struct SyncReply {
 // (CUDA_VISIBLE_DEVICES, ASCEND_RT_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES, ...).
 std::string VisibleDevicesVar(const std::string& ecosystem);
 
+// A task's checkpoint time (TaskReport::checkpoint_at_ms): the newest modification time, in Unix
+// ms, of the regular files in `dir` and its direct subdirectories; 0 when there are none.
+// The agent and the Slurm executor report it the same way.
+int64_t NewestFileMs(const std::string& dir);
+
 Json ToJson(const TaskKey& k);
 Json ToJson(const RegisterRequest& r);
 Json ToJson(const RegisterReply& r);

@@ -313,6 +313,8 @@ void SlurmExecutor::SyncTasks(const Pool& pool, PoolRun& run) {
     if (!t.reported || *t.reported == slurm::TaskState::kPending) continue;
     TaskReport r;
     r.key = FromSlurm(t.key);
+    r.checkpoint_at_ms = NewestFileMs(options_.checkpoint_root + "/" + t.key.job_id + "/" +
+                                      std::to_string(t.key.task_index));
     auto last = run.last.find(t.key);
     const slurm::TaskUpdate* u = last != run.last.end() ? &last->second : nullptr;
     switch (*t.reported) {

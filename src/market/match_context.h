@@ -106,8 +106,8 @@ Plan PlanOf(const MatchContext& c, PlanKind kind, std::vector<PlanPart> parts);
 
 // Split and service planners (plan_builders.cc). They append to `plans`.
 // Both walk offers cheapest first (Walk): a split takes what each offer can hold now until the
-// job is covered; a service collects the best offer per site until it has kMaxServiceSites
-// sites that could each hold an even share over all of them, then tries spreads over 2..8.
+// job is covered; a service collects usable offers per site until kMaxServiceSites sites could
+// each hold an even share over all of them, then tries spreads over 2..8 sites.
 inline constexpr int kMaxServiceSites = 8;
 void AddSplitPlan(const MatchContext& c, std::vector<Plan>* plans, size_t* examined);
 void AddServicePlans(const MatchContext& c, std::vector<Plan>* plans, size_t* examined);

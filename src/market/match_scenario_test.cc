@@ -2,6 +2,8 @@
 // buyer would recognise and the order or reason it must produce.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "catalog/catalog.h"
 #include "demo/demo_network.h"
 #include "market/from_records.h"
@@ -229,6 +231,23 @@ TEST(MatchScenario, AServiceSpreadsReplicasOverNearbySitesWithFailoverRoom) {
     EXPECT_EQ(p.failover_replicas, total - 10);
   }
   EXPECT_EQ(n.Reason(m, "o-bj").rfind("too far", 0), 0u);
+}
+
+TEST(MatchScenario, AServiceSiteCanCombineItsOffers) {
+  Net n;
+  n.s.sites = {Site("e1", "成都市", "edge"), Site("e2", "成都市", "edge")};
+  n.s.offers = {Offer("o-e1a", "e1", "nvidia-t4", 1, 4, 300), Offer("o-e1b", "e1", "nvidia-t4", 1, 4, 330),
+                Offer("o-e2a", "e2", "nvidia-t4", 1, 4, 310), Offer("o-e2b", "e2", "nvidia-t4", 1, 4, 340)};
+  MatchRequest r = Training(1, 8);
+  r.service = true;
+  r.job.location_city = "成都市";
+  r.job.latency_limit_ms = 5;
+  auto m = n.Match(r);
+  ASSERT_EQ(m.plans().size(), 1u) << "each site holds 8 replicas only with both its offers";
+  std::map<std::string, int> per_site;
+  for (const auto& part : m.plans()[0].parts) per_site[n.index->offer(part.offer).offer.site_id] += part.tasks;
+  EXPECT_EQ(per_site, (std::map<std::string, int>{{"e1", 8}, {"e2", 8}}));
+  EXPECT_EQ(m.plans()[0].failover_replicas, 8);
 }
 
 TEST(MatchScenario, BudgetsAndReservedTermsCount) {

@@ -67,42 +67,64 @@ void AddSplitPlan(const MatchContext& c, std::vector<Plan>* plans, size_t* exami
 }
 
 void AddServicePlans(const MatchContext& c, std::vector<Plan>* plans, size_t* examined) {
-  // The first (cheapest) usable offer per site, until kMaxServiceSites sites can each hold
-  // the smallest share (an even spread over all of them).
+  // Usable offers per site (a site may sell the same card on demand and reserved), cheapest
+  // first, until kMaxServiceSites sites can each hold the smallest share (an even spread over
+  // all of them). A site ranks by its cheapest offer's score per replica.
+  struct Site {
+    std::vector<Candidate> offers;
+    int capacity = 0;
+  };
   const int n = c.tasks;
   const int smallest_share = (n + kMaxServiceSites - 2) / (kMaxServiceSites - 1);
-  std::vector<Candidate> sites;
-  std::vector<uint8_t> seen(c.index->sites(), 0);
+  std::vector<Site> sites;
+  std::vector<int> site_of(c.index->sites(), -1);
   int roomy = 0;
   Walk walk(c, /*whole=*/false);
   uint32_t i = 0;
   double bound = 0;
   while (roomy < kMaxServiceSites && walk.Next(&i, &bound)) {
     const uint16_t s = c.index->columns().site[i];
-    if (seen[s]) continue;
     const int cap = CapacityNow(c, i);
     if (cap <= 0) continue;
     ++*examined;
     const Eval e = c.Evaluate(i, 1, false);
     if (e.why != Why::kOk) continue;
-    seen[s] = 1;
-    sites.push_back({i, cap, e.score});
-    roomy += cap >= smallest_share;
+    if (site_of[s] < 0) {
+      site_of[s] = static_cast<int>(sites.size());
+      sites.emplace_back();
+    }
+    Site& site = sites[static_cast<size_t>(site_of[s])];
+    const bool was_roomy = site.capacity >= smallest_share;
+    site.offers.push_back({i, cap, e.score});
+    site.capacity += cap;
+    roomy += !was_roomy && site.capacity >= smallest_share;
   }
-  std::sort(sites.begin(), sites.end(), [](const Candidate& a, const Candidate& b) {
-    return a.per_task != b.per_task ? a.per_task < b.per_task : a.offer < b.offer;
+  std::sort(sites.begin(), sites.end(), [](const Site& a, const Site& b) {
+    return a.offers[0].per_task != b.offers[0].per_task ? a.offers[0].per_task < b.offers[0].per_task
+                                                        : a.offers[0].offer < b.offers[0].offer;
   });
   std::vector<Plan> found;
   auto spread = [&](int site_count) {
     const int share = site_count == 1 ? n : (n + site_count - 2) / (site_count - 1);
     std::vector<PlanPart> parts;
-    for (const Candidate& cand : sites) {
-      if (static_cast<int>(parts.size()) == site_count) break;
-      if (cand.capacity < share) continue;
-      const Eval e = c.Evaluate(cand.offer, share, false);
-      if (e.why == Why::kOk) parts.push_back(PartOf(c, cand.offer, share, e));
+    int used = 0;
+    for (const Site& site : sites) {
+      if (used == site_count) break;
+      if (site.capacity < share) continue;
+      std::vector<PlanPart> here;
+      int left = share;
+      for (const Candidate& cand : site.offers) {
+        const int t = std::min(cand.capacity, left);
+        const Eval e = c.Evaluate(cand.offer, t, false);
+        if (e.why != Why::kOk) continue;
+        here.push_back(PartOf(c, cand.offer, t, e));
+        if ((left -= t) == 0) break;
+      }
+      if (left > 0) continue;
+      parts.insert(parts.end(), here.begin(), here.end());
+      ++used;
     }
-    if (static_cast<int>(parts.size()) < site_count) return;
+    if (used < site_count) return;
     CapSubsidies(c, &parts);
     Plan p = PlanOf(c, PlanKind::kService, std::move(parts));
     p.failover_replicas = site_count * share - n;

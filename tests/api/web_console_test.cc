@@ -90,10 +90,12 @@ class EventStream {
   // Everything up to and including the next blank line ("" on timeout or close).
   std::string NextBlock() {
     for (;;) {
-      size_t end = buf_.find("\n\n");
-      if (end == std::string::npos) end = buf_.find("\r\n\r\n");
+      // The earliest terminator: headers end in CRLF CRLF, events in LF LF, and both may
+      // arrive in one read.
+      const size_t lf = buf_.find("\n\n"), crlf = buf_.find("\r\n\r\n");
+      const size_t end = std::min(lf, crlf);
       if (end != std::string::npos) {
-        size_t len = buf_.compare(end, 2, "\n\n") == 0 ? end + 2 : end + 4;
+        size_t len = end == crlf ? end + 4 : end + 2;
         std::string block = buf_.substr(0, len);
         buf_.erase(0, len);
         return block;
