@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 namespace suanli::exec {
 namespace {
@@ -200,10 +201,14 @@ TEST_F(SlurmExecutorTest, APlacedTaskIsSubmittedOnceAndFollowed) {
   EXPECT_EQ(fake_.jobs.size(), 1u);
   EXPECT_EQ(GetJob()->state, "scheduled");
   EXPECT_EQ(GetJob()->placement[0].state, "assigned");
+  // The task wrote a checkpoint into its SUANLI_CHECKPOINT_DIR (created before sbatch).
+  ASSERT_TRUE(std::filesystem::is_directory(dir_ / "ckpt" / "job-1" / "0"));
+  std::ofstream(dir_ / "ckpt" / "job-1" / "0" / "step-1") << "state";
   fake_.jobs[0].state = "RUNNING";
   Tick();
   EXPECT_EQ(GetJob()->state, "running");
   EXPECT_EQ(GetJob()->placement[0].state, "running");
+  EXPECT_GT(GetJob()->placement[0].checkpoint_at.ms, 0);  // reported like an agent's
   // It fails: the gang is requeued as attempt 1.
   fake_.jobs[0].state = "FAILED";
   fake_.jobs[0].exit = "7:0";
