@@ -357,6 +357,10 @@ const Schema<Node>& NodeSchema() {
     s.fields.push_back(Int<Node>("lost_unit_ms", &Node::lost_unit_ms, kServer,
                                  "of those, lost: work since the last checkpoint and detection",
                                  0, INT64_MAX / 4));
+    s.fields.push_back(IntList<Node>("device_requeued_ms", &Node::device_requeued_ms, kServer,
+                                     "requeued_unit_ms per device index", 64, INT64_MAX / 4));
+    s.fields.push_back(IntList<Node>("device_lost_ms", &Node::device_lost_ms, kServer,
+                                     "lost_unit_ms per device index", 64, INT64_MAX / 4));
     return s;
   }();
   return s;

@@ -273,10 +273,10 @@ FieldDef<T> StringList(std::string name, std::vector<std::string> T::*m, uint32_
   return f;
 }
 
-// A list of small non-negative integers (device indexes).
-template <class T>
-FieldDef<T> IntList(std::string name, std::vector<int> T::*m, uint32_t flags, std::string desc,
-                    size_t max_items = 64) {
+// A list of non-negative integers (device indexes, per-device counters).
+template <class T, class I>
+FieldDef<T> IntList(std::string name, std::vector<I> T::*m, uint32_t flags, std::string desc,
+                    size_t max_items = 64, int64_t max_value = 1 << 20) {
   FieldDef<T> f;
   f.name = name;
   f.flags = flags;
@@ -285,16 +285,16 @@ FieldDef<T> IntList(std::string name, std::vector<int> T::*m, uint32_t flags, st
               {"description", desc},
               {"maxItems", max_items}};
   f.get = [m](const T& o) { return (o.*m).empty() ? Json() : Json(o.*m); };
-  f.set = [m, max_items](T& o, const Json& v, const std::string& path) -> Status {
+  f.set = [m, max_items, max_value](T& o, const Json& v, const std::string& path) -> Status {
     (o.*m).clear();
     if (v.is_null()) return OkStatus();
     if (!v.is_array() || v.size() > max_items)
       return InvalidArgument("must be an array of at most " + std::to_string(max_items) +
                              " integers", path);
     for (const auto& x : v) {
-      if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() > 1 << 20)
+      if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() > max_value)
         return InvalidArgument("must be an array of non-negative integers", path);
-      (o.*m).push_back(x.get<int>());
+      (o.*m).push_back(static_cast<I>(x.get<int64_t>()));
     }
     return OkStatus();
   };

@@ -108,6 +108,9 @@ struct Node : Meta {
   // them): device-ms (core-ms for CPU-only work) they held, and how much of it was lost.
   int64_t requeued_unit_ms = 0;
   int64_t lost_unit_ms = 0;
+  // The same per device (index → ms, device-share weighted), for per-device effective compute.
+  std::vector<int64_t> device_requeued_ms;
+  std::vector<int64_t> device_lost_ms;
 };
 
 struct FigureSource {

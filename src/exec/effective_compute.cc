@@ -23,13 +23,14 @@ Result<std::map<std::string, ComputeTime>> EffectiveCompute(
     const control::Registry& reg, Timestamp now, const std::string& group_by,
     const std::function<bool(const Node&)>& visible) {
   if (std::find(kComputeGroupBy.begin(), kComputeGroupBy.end(), group_by) == kComputeGroupBy.end())
-    return Err(InvalidArgument("must be one of node, pool, site, org, vendor, province, tier",
+    return Err(InvalidArgument("must be one of device, node, pool, site, org, vendor, province, tier",
                                "group_by"));
   constexpr double kMsPerHour = 3600.0 * 1000.0;
   // Holds per node from the jobs that show their placement: (start, end, units).
   struct Hold {
     int64_t start, end;
     std::shared_ptr<const Job> job;
+    const domain::Placement* task;  // owned by `job`
   };
   std::map<std::string, std::vector<Hold>> holds;
   reg.ForEach<Job>([&](const control::Entry<Job>& e) {
@@ -37,7 +38,7 @@ Result<std::map<std::string, ComputeTime>> EffectiveCompute(
     if (j.started_at.ms <= 0 || j.placement.empty()) return;
     if (j.state == "pending" || j.state == "scheduled") return;
     const int64_t end = j.finished_at.ms > 0 ? j.finished_at.ms : now.ms;
-    for (const auto& p : j.placement) holds[p.node_id].push_back({j.started_at.ms, end, e.obj});
+    for (const auto& p : j.placement) holds[p.node_id].push_back({j.started_at.ms, end, e.obj, &p});
   });
   std::map<std::string, std::string> site_province, site_tier;
   reg.ForEach<domain::Site>([&](const control::Entry<domain::Site>& e) {
@@ -52,6 +53,37 @@ Result<std::map<std::string, ComputeTime>> EffectiveCompute(
   reg.ForEach<Node>([&](const control::Entry<Node>& e) {
     const Node& n = *e.obj;
     if (!visible(n)) return;
+    const double alive_ms_all = static_cast<double>(std::max<int64_t>(0, now.ms - n.created_at.ms));
+    if (group_by == "device") {  // one row per accelerator: "<node>/<index>"
+      int devices = 0;
+      for (const auto& a : n.accelerators) devices += a.count;
+      for (int d = 0; d < devices; ++d) {
+        ComputeTime& t = out[n.id + "/" + std::to_string(d)];
+        double allocated = d < static_cast<int>(n.device_requeued_ms.size())
+                               ? static_cast<double>(n.device_requeued_ms[d])
+                               : 0.0;
+        for (const Hold& h : holds[n.id]) {
+          if (std::find(h.task->devices.begin(), h.task->devices.end(), d) == h.task->devices.end())
+            continue;
+          const double share =
+              h.job->accelerators.count > 0 ? 1.0 : h.job->accelerators.milli / 1000.0;
+          allocated += share * static_cast<double>(std::max<int64_t>(
+                                   0, h.end - std::max(h.start, n.created_at.ms)));
+        }
+        allocated = std::min(allocated, alive_ms_all);
+        const double lost =
+            std::min(allocated, d < static_cast<int>(n.device_lost_ms.size())
+                                    ? static_cast<double>(n.device_lost_ms[d])
+                                    : 0.0);
+        t.nodes = 1;
+        t.units = 1;
+        t.nominal_h = alive_ms_all / kMsPerHour;
+        t.allocated_h = allocated / kMsPerHour;
+        t.lost_h = lost / kMsPerHour;
+        t.useful_h = (allocated - lost) / kMsPerHour;
+      }
+      return;
+    }
     std::string key;
     if (group_by == "node") key = n.id;
     else if (group_by == "pool") key = n.pool_id;

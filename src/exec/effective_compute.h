@@ -35,10 +35,11 @@ int64_t TaskUnitsMilli(const domain::Job& j, const domain::Node& n);
 // What a node offers, in thousandths of a unit.
 int64_t NodeUnitsMilli(const domain::Node& n);
 
-inline const std::vector<std::string> kComputeGroupBy = {"",     "node", "pool",     "site",
-                                                         "org",  "vendor", "province", "tier"};
+inline const std::vector<std::string> kComputeGroupBy = {"",    "device", "node",     "pool", "site",
+                                                         "org", "vendor", "province", "tier"};
 
-// Effective compute of the nodes `visible` admits, grouped ("" = one total under key "").
+// Effective compute of the nodes `visible` admits, grouped ("" = one total under key "";
+// "device" = one row per accelerator, keyed "<node id>/<device index>").
 Result<std::map<std::string, ComputeTime>> EffectiveCompute(
     const control::Registry& reg, Timestamp now, const std::string& group_by,
     const std::function<bool(const domain::Node&)>& visible);

@@ -50,6 +50,16 @@ void ChargeFailure(const Job& j, Timestamp now, bool requeued, const NodeStage& 
     const int64_t lost = std::max<int64_t>(0, now.ms - since);
     if (requeued) n->requeued_unit_ms += units * held / 1000;
     n->lost_unit_ms += units * lost / 1000;
+    // Per device: each device of the task held the task's share of it.
+    const int64_t share = j.accelerators.count > 0 ? 1000 : j.accelerators.milli;
+    for (int d : p.devices) {
+      if (d < 0 || d >= 64) continue;
+      const auto need = static_cast<size_t>(d) + 1;
+      if (n->device_requeued_ms.size() < need) n->device_requeued_ms.resize(need, 0);
+      if (n->device_lost_ms.size() < need) n->device_lost_ms.resize(need, 0);
+      if (requeued) n->device_requeued_ms[d] += share * held / 1000;
+      n->device_lost_ms[d] += share * lost / 1000;
+    }
   }
 }
 

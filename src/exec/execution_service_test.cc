@@ -249,6 +249,18 @@ TEST_F(ExecutionServiceTest, AFailureCostsTheWorkSinceTheLastCheckpoint) {
   EXPECT_EQ(ec->at(other).allocated_h, 0);
   EXPECT_GT(ec->at(other).nominal_h, 0);
   EXPECT_FALSE(EffectiveCompute(*reg_, clock_.Now(), "colour", [](const Node&) { return true; }));
+  // Per device: each of the 8 devices held 30 s and lost 10 s; the node's rows add up.
+  auto dev = EffectiveCompute(*reg_, clock_.Now(), "device", [](const Node&) { return true; });
+  ASSERT_TRUE(dev);
+  double sum_allocated = 0;
+  for (int d = 0; d < 8; ++d) {
+    const ComputeTime& row = dev->at(node + "/" + std::to_string(d));
+    EXPECT_NEAR(row.allocated_h, 30.0 / 3600, 1e-9) << d;
+    EXPECT_NEAR(row.lost_h, 10.0 / 3600, 1e-9) << d;
+    sum_allocated += row.allocated_h;
+  }
+  EXPECT_NEAR(sum_allocated, t.allocated_h, 1e-9);
+  EXPECT_EQ(dev->count(node + "/8"), 0u);
 }
 
 TEST_F(ExecutionServiceTest, RestartsUsedUpFailTheJob) {
