@@ -66,6 +66,12 @@ std::string PrepareCgroup(const exec::Assignment& a) {
   return dir;
 }
 
+// Closes every descriptor from `first` up (between fork and exec: no allocation).
+void CloseFrom(int first) {
+  if (::close_range(static_cast<unsigned>(first), ~0U, 0) == 0) return;
+  for (int fd = first; fd < 65536; ++fd) ::close(fd);
+}
+
 std::string Join(const std::vector<int>& v) {
   std::string s;
   for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
@@ -142,6 +148,7 @@ Result<pid_t> Launch(const exec::Assignment& a, const LaunchOptions& o) {
       ::dup2(out, 2);
       int devnull = ::open("/dev/null", O_RDONLY);
       if (devnull >= 0) ::dup2(devnull, 0);
+      CloseFrom(3);  // the task gets nothing of the agent's (its server connection, pipes)
       if (cgroup_procs.empty() && mem_bytes > 0) {
         struct rlimit rl {static_cast<rlim_t>(mem_bytes), static_cast<rlim_t>(mem_bytes)};
         ::setrlimit(RLIMIT_AS, &rl);
@@ -151,6 +158,14 @@ Result<pid_t> Launch(const exec::Assignment& a, const LaunchOptions& o) {
       ::execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
       _exit(127);
     }
+    // The shim holds nothing of the agent's either: a pipe the agent's caller reads (a test
+    // runner, a terminal) must not stay open until the task ends.
+    if (int null = ::open("/dev/null", O_RDWR); null >= 0) {
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+    }
+    CloseFrom(3);
     ::signal(SIGTERM, SIG_IGN);  // the shim outlives a polite stop to record the exit code
     ::signal(SIGINT, SIG_IGN);
     ::signal(SIGHUP, SIG_IGN);

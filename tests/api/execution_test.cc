@@ -23,6 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+// A sleep whose command line no other test process shares (the SQLite and PostgreSQL binaries
+// of this suite run side by side): "sleep <pid><n>".
+std::string Sleep(int n) { return "sleep " + std::to_string(::getpid()) + std::to_string(n); }
+
 // Processes whose command line contains `marker`.
 int CountProcesses(const std::string& marker) {
   int n = 0;
@@ -254,13 +258,13 @@ TEST_P(ExecutionTest, AJobRunsAsARealProcessAndItsOutputStreams) {
 }
 
 TEST_P(ExecutionTest, CancelKillsTheWholeProcessTree) {
-  const std::string id = Submit("sleeper", "sleep 3171 & sleep 3172; wait");
+  const std::string id = Submit("sleeper", Sleep(71) + " & " + Sleep(72) + "; wait");
   ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
-  ASSERT_FALSE(WaitFor([] { return CountProcesses("sleep 3171") == 1 ? "up" : ""; }).empty());
+  ASSERT_FALSE(WaitFor([] { return CountProcesses(Sleep(71)) == 1 ? "up" : ""; }).empty());
   Reply c = Client(w_.buy_a).Post("/api/v1/jobs/" + id + "/cancel", Json::object());
   ASSERT_EQ(c.status, 200u) << c;
   EXPECT_FALSE(WaitFor([] {
-                 return CountProcesses("sleep 3171") + CountProcesses("sleep 3172") == 0 ? "gone" : "";
+                 return CountProcesses(Sleep(71)) + CountProcesses(Sleep(72)) == 0 ? "gone" : "";
                }).empty())
       << "the task's processes survived the cancel";
   EXPECT_EQ(Job(id)["state"], "cancelled");
@@ -325,13 +329,14 @@ TEST_P(ExecutionTest, ASilentNodeIsDownAndItsWorkResumesFromItsCheckpoint) {
   EXPECT_NE(metrics.raw.find("suanli_effective_compute_ratio"), std::string::npos);
 }
 
-constexpr const char* kResumable =
-    "n=$(cat \"$SUANLI_CHECKPOINT_DIR/n\" 2>/dev/null || echo 0); "
-    "echo attempt=$SUANLI_RESTART_COUNT resume=$n; echo $((n+1)) > \"$SUANLI_CHECKPOINT_DIR/n\"; "
-    "if [ \"$SUANLI_RESTART_COUNT\" -ge 1 ]; then sleep 1; exit 0; fi; sleep 3191";
+std::string Resumable() {
+  return "n=$(cat \"$SUANLI_CHECKPOINT_DIR/n\" 2>/dev/null || echo 0); "
+         "echo attempt=$SUANLI_RESTART_COUNT resume=$n; echo $((n+1)) > \"$SUANLI_CHECKPOINT_DIR/n\"; "
+         "if [ \"$SUANLI_RESTART_COUNT\" -ge 1 ]; then sleep 1; exit 0; fi; " + Sleep(91);
+}
 
 TEST_P(ExecutionTest, AKilledAgentsWorkMovesToAnotherAgentAndResumes) {
-  const std::string id = Submit("moves", kResumable);
+  const std::string id = Submit("moves", Resumable());
   ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
   ASSERT_EQ(Job(id)["placement"][0]["node_id"], node_id_);
   auto second = StartAgent("box-2");
@@ -355,10 +360,10 @@ TEST_P(ExecutionTest, APartitionedAgentIsRequeuedAndItsStaleTaskStoppedWhenItRet
   auto far = StartAgent("box-ns", ns.name(), ns.host_ip());
   const std::string far_node = NodeNamed("box-ns");
   ASSERT_FALSE(far_node.empty()) << "the agent in the namespace never registered";
-  const std::string id = Submit("partitioned", kResumable);
+  const std::string id = Submit("partitioned", Resumable());
   ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
   ASSERT_EQ(Job(id)["placement"][0]["node_id"], far_node);
-  ASSERT_FALSE(WaitFor([] { return CountProcesses("sleep 3191") == 1 ? "y" : ""; }).empty());
+  ASSERT_FALSE(WaitFor([] { return CountProcesses(Sleep(91)) == 1 ? "y" : ""; }).empty());
   auto near = StartAgent("box-2");
   const std::string near_node = NodeNamed("box-2");
   ASSERT_FALSE(near_node.empty());
@@ -370,9 +375,9 @@ TEST_P(ExecutionTest, APartitionedAgentIsRequeuedAndItsStaleTaskStoppedWhenItRet
   EXPECT_EQ(Job(id)["placement"][0]["node_id"], near_node);
   EXPECT_EQ(Client(w_.sup_a).Get("/api/v1/nodes/" + far_node).body["state"], "down");
   // The stale task still runs behind the partition; when the agent is back, it is stopped.
-  EXPECT_EQ(CountProcesses("sleep 3191"), 1);
+  EXPECT_EQ(CountProcesses(Sleep(91)), 1);
   ASSERT_TRUE(ns.Restore());
-  EXPECT_FALSE(WaitFor([] { return CountProcesses("sleep 3191") == 0 ? "gone" : ""; }, 60).empty())
+  EXPECT_FALSE(WaitFor([] { return CountProcesses(Sleep(91)) == 0 ? "gone" : ""; }, 60).empty())
       << "the stale task was not stopped";
   EXPECT_EQ(Job(id)["state"], "succeeded");
   EXPECT_EQ(Job(id)["restart_count"], 1);  // not run a third time
@@ -413,7 +418,7 @@ TEST_P(ExecutionTest, AFaultInjectionRunCompletesEveryJobAndReportsEffectiveComp
 }
 
 TEST_P(ExecutionTest, AnInjectedDeviceFaultCordonsTheNodeAndRequeuesTheJob) {
-  const std::string id = Submit("victim", "sleep 3181");
+  const std::string id = Submit("victim", Sleep(81));
   ASSERT_TRUE(WaitState(id, "running")) << Job(id).dump();
   // A CPU-only task holds no device, so fault the node's device 0 and check the node;
   // then fault again through the same path and check the count.
@@ -429,7 +434,7 @@ TEST_P(ExecutionTest, AnInjectedDeviceFaultCordonsTheNodeAndRequeuesTheJob) {
   EXPECT_EQ(Job(id)["state"], "running");  // a cordoned node keeps the work not on the device
   Reply c = Client(w_.buy_a).Post("/api/v1/jobs/" + id + "/cancel", Json::object());
   ASSERT_EQ(c.status, 200u) << c;
-  EXPECT_FALSE(WaitFor([] { return CountProcesses("sleep 3181") == 0 ? "gone" : ""; }).empty());
+  EXPECT_FALSE(WaitFor([] { return CountProcesses(Sleep(81)) == 0 ? "gone" : ""; }).empty());
 }
 
 TEST_P(ExecutionTest, TheAgentProtocolRejectsBadInputAndStrangers) {
