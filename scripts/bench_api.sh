@@ -60,6 +60,7 @@ for _ in $(seq 1 600); do
 done
 [ -n "$port" ] || { echo "bench_api.sh: server not ready" >&2; cat "$tmp/server.log" >&2; exit 1; }
 url=http://127.0.0.1:$port
+sleep 5  # let the first placement and metering passes of the demo network finish
 
 # Tokens: the operator's admin reads everything; a buyer submits jobs.
 op_token=$(awk '$1 ~ /operator/ {print $4; exit}' "$tmp/demo.tokens")

@@ -78,6 +78,11 @@ void PlacementService::Start() {
       if (more_pending_.exchange(false)) continue;
       loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.interval_ms),
                         [&] { return stopping_ || poked_; });
+      // A round scans every job: under a stream of submissions, let pokes gather for a moment
+      // so one round places a batch instead of every submission paying for a scan.
+      if (!stopping_ && options_.batch_ms > 0)
+        loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.batch_ms),
+                          [&] { return stopping_; });
       poked_ = false;
     }
   });

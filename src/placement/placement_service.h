@@ -23,6 +23,7 @@ namespace suanli::placement {
 
 struct PlacementOptions {
   int interval_ms = 500;       // how often pending work is looked at
+  int batch_ms = 20;           // after a poke, how long submissions gather before a round
   std::string policy = "suanli";
   int max_candidates = 16;     // engine candidate limit (keeps a decision in microseconds)
 };
