@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # HTTP API benchmark with wrk against a demo server (rate limit off), printing a JSON summary.
 #   scripts/bench_api.sh [--bin build/suanli] [--pg postgresql://...] [--duration 10s]
-#                        [--threads 2] [--connections 64]
+#                        [--threads 2] [--connections 64] [--server-arg --no-scheduler ...]
 # Loads: GET /api/v1/nodes/{id} (a real id), GET /api/v1/nodes?limit=100, and job creation
 # (POST /api/v1/jobs as a buyer; every 201 is a durable commit). Default store: a SQLite file
 # in a temp dir; --pg URL runs on a fresh schema of that PostgreSQL database instead.
@@ -13,8 +13,10 @@ pg=""
 duration=10s
 threads=2
 conns=64
+server_args=()
 while [ $# -gt 0 ]; do
   case $1 in
+    --server-arg) server_args+=("$2"); shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --pg) pg=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
@@ -48,7 +50,7 @@ else
 fi
 
 env -u SUANLI_RATE_LIMIT -u SUANLI_LISTEN -u SUANLI_DB \
-  "$bin" serve --db "$db" --listen 127.0.0.1:0 --demo --no-demo-agent --rate-limit 0 \
+  "$bin" serve --db "$db" --listen 127.0.0.1:0 --demo --no-demo-agent --rate-limit 0 ${server_args[@]+"${server_args[@]}"} \
   --tokens-file "$tmp/demo.tokens" 2>"$tmp/server.log" &
 server_pid=$!
 port=""
