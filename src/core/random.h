@@ -13,7 +13,11 @@ namespace suanli {
 class IdSource {
  public:
   virtual ~IdSource() = default;
-  // A new identifier "<prefix>-<12 base32 chars>" (60 random bits). Thread-safe.
+  virtual bool TimeOrdered() const { return false; }
+  // A new identifier "<prefix>-<12 base32 chars>" (60 bits). Thread-safe. Random bits, or for
+  // a time-ordered source 40 bits of Unix milliseconds then a 20-bit sequence starting at a
+  // random point each millisecond: new records then land next to each other in the store's
+  // B-tree indexes instead of dirtying a random page each.
   std::string NewId(std::string_view prefix);
   // A new secret of `bytes` random bytes, base32-encoded (lowercase, no padding). Thread-safe.
   std::string NewSecret(size_t bytes);
@@ -22,8 +26,11 @@ class IdSource {
   virtual void Fill(uint8_t* out, size_t n) = 0;
 };
 
-// Kernel randomness via libsodium's randombytes_buf.
+// Kernel randomness via libsodium's randombytes_buf; time-ordered identifiers.
 class SecureIdSource final : public IdSource {
+ public:
+  bool TimeOrdered() const override { return true; }
+
  protected:
   void Fill(uint8_t* out, size_t n) override;
 };

@@ -25,6 +25,17 @@ TEST(IdSourceTest, IdsHavePrefixAndAreDistinct) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+TEST(IdSourceTest, SecureIdsStayUniqueUnderBursts) {
+  SecureIdSource ids;
+  std::set<std::string> seen;
+  for (int i = 0; i < 200000; ++i) {  // many per millisecond
+    std::string id = ids.NewId("job");
+    ASSERT_EQ(id.size(), 4u + 12u);
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 200000u);
+}
+
 TEST(IdSourceTest, SeededIsRepeatable) {
   SeededIdSource a(7), b(7);
   EXPECT_EQ(a.NewId("job"), b.NewId("job"));
