@@ -238,29 +238,10 @@ ExecutionService::ExecutionService(control::Registry* registry, const Clock* clo
 ExecutionService::~ExecutionService() { Stop(); }
 
 void ExecutionService::Start() {
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  loop_.Start(std::chrono::milliseconds(options_.tick_ms), [this] { RunOnce(); });
 }
 
-void ExecutionService::Stop() {
-  {
-    std::lock_guard lock(loop_mu_);
-    stop_ = true;
-  }
-  loop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void ExecutionService::Loop() {
-  std::unique_lock lock(loop_mu_);
-  while (!stop_) {
-    lock.unlock();
-    RunOnce();
-    lock.lock();
-    loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.tick_ms), [this] { return stop_; });
-  }
-}
+void ExecutionService::Stop() { loop_.Stop(); }
 
 ExecStats ExecutionService::stats() const {
   std::lock_guard lock(mu_);

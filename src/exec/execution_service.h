@@ -24,6 +24,7 @@
 
 #include "control/auth.h"
 #include "control/registry.h"
+#include "core/periodic.h"
 #include "exec/log_store.h"
 #include "exec/protocol.h"
 
@@ -77,7 +78,6 @@ class ExecutionService {
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
-  void Loop();
   void CheckLiveness(int64_t now_ms);
   void RunSimulated(int64_t now_ms);
   void IndexJobs();
@@ -93,10 +93,7 @@ class ExecutionService {
   ExecStats stats_;
   std::atomic<uint64_t> generation_{0};
 
-  std::mutex loop_mu_;
-  std::condition_variable loop_cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  Periodic loop_;
 };
 
 // Requeues `job` after a failure: back to pending with a new attempt, or failed when its

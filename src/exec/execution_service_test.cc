@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "control/test_registry.h"
+
 #include <filesystem>
 
 #include "exec/effective_compute.h"
@@ -28,16 +30,6 @@ TaskReport R(const TaskKey& key, const std::string& state, int exit_code, const 
 class ExecutionServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("suanli-exec-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto s = store::OpenStore((dir_ / "e.db").string());
-    ASSERT_TRUE(s);
-    store_ = std::move(*s);
-    reg_ = std::make_unique<control::Registry>(store_.get(), &clock_, &ids_);
-    ASSERT_TRUE(reg_->Load().ok());
     ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
       Accelerator a;
       a.id = "h100";
@@ -78,9 +70,6 @@ class ExecutionServiceTest : public ::testing::Test {
   void TearDown() override {
     exec_.reset();
     placer_.reset();
-    reg_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // A job pinned to the nodes named in `any_of` via their model; `tasks` whole-node tasks.
@@ -143,11 +132,11 @@ class ExecutionServiceTest : public ::testing::Test {
     }).ok());
   }
 
-  std::filesystem::path dir_;
-  FakeClock clock_;
-  SeededIdSource ids_{5};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<control::Registry> reg_;
+  control::TestRegistry t_{"exec", 5};
+  std::filesystem::path& dir_ = t_.dir;
+  FakeClock& clock_ = t_.clock;
+  SeededIdSource& ids_ = t_.ids;
+  std::unique_ptr<control::Registry>& reg_ = t_.reg;
   std::unique_ptr<placement::PlacementService> placer_;
   std::unique_ptr<ExecutionService> exec_;
   control::Principal agent_;

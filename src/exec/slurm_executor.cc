@@ -69,29 +69,10 @@ SlurmExecutor::SlurmExecutor(control::Registry* registry, ExecutionService* exec
 SlurmExecutor::~SlurmExecutor() { Stop(); }
 
 void SlurmExecutor::Start() {
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  loop_.Start(std::chrono::milliseconds(options_.tick_ms), [this] { RunOnce(); });
 }
 
-void SlurmExecutor::Stop() {
-  {
-    std::lock_guard lock(loop_mu_);
-    stop_ = true;
-  }
-  loop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void SlurmExecutor::Loop() {
-  std::unique_lock lock(loop_mu_);
-  while (!stop_) {
-    lock.unlock();
-    RunOnce();
-    lock.lock();
-    loop_cv_.wait_for(lock, std::chrono::milliseconds(options_.tick_ms), [this] { return stop_; });
-  }
-}
+void SlurmExecutor::Stop() { loop_.Stop(); }
 
 SlurmExecutorStats SlurmExecutor::stats() const {
   std::lock_guard lock(mu_);

@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "control/registry.h"
+#include "core/periodic.h"
 #include "exec/execution_service.h"
 #include "slurm/client.h"
 #include "slurm/driver.h"
@@ -79,7 +80,6 @@ class SlurmExecutor {
  private:
   struct PoolRun;
 
-  void Loop();
   void RunPool(const domain::Pool& pool, PoolRun& run);
   void SyncNodes(const domain::Pool& pool, PoolRun& run);
   void SyncTasks(const domain::Pool& pool, PoolRun& run);
@@ -96,10 +96,7 @@ class SlurmExecutor {
   mutable std::mutex mu_;
   SlurmExecutorStats stats_;
 
-  std::mutex loop_mu_;
-  std::condition_variable loop_cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  Periodic loop_;
 };
 
 // The catalog id of a Slurm GRES GPU type: `gpu_models` first, then the catalog (id or alias,

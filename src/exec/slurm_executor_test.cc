@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "control/test_registry.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,16 +76,6 @@ bool Has(const std::vector<std::string>& argv, const std::string& arg) {
 class SlurmExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("suanli-slurmexec-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto s = store::OpenStore((dir_ / "e.db").string());
-    ASSERT_TRUE(s);
-    store_ = std::move(*s);
-    reg_ = std::make_unique<control::Registry>(store_.get(), &clock_, &ids_);
-    ASSERT_TRUE(reg_->Load().ok());
     ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
                       Accelerator a;
                       a.id = "nvidia-h100-sxm";
@@ -112,8 +104,6 @@ class SlurmExecutorTest : public ::testing::Test {
   void TearDown() override {
     slurm_.reset();
     exec_.reset();
-    reg_.reset();
-    std::filesystem::remove_all(dir_);
   }
   void Tick() {
     exec_->RunOnce();  // indexes placed jobs
@@ -156,11 +146,11 @@ class SlurmExecutorTest : public ::testing::Test {
                     }).ok());
   }
 
-  std::filesystem::path dir_;
-  FakeClock clock_{Timestamp{1'700'000'000'000}};
-  SeededIdSource ids_{1};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<control::Registry> reg_;
+  control::TestRegistry t_{"slurmexec", 1};
+  std::filesystem::path& dir_ = t_.dir;
+  FakeClock& clock_ = t_.clock;
+  SeededIdSource& ids_ = t_.ids;
+  std::unique_ptr<control::Registry>& reg_ = t_.reg;
   std::unique_ptr<ExecutionService> exec_;
   FakeSlurm fake_;
   std::unique_ptr<SlurmExecutor> slurm_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "control/test_registry.h"
+
 #include <filesystem>
 
 namespace suanli::placement {
@@ -12,16 +14,6 @@ using namespace domain;
 class PlacementServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("suanli-placement-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto s = store::OpenStore((dir_ / "p.db").string());
-    ASSERT_TRUE(s);
-    store_ = std::move(*s);
-    reg_ = std::make_unique<control::Registry>(store_.get(), &clock_, &ids_);
-    ASSERT_TRUE(reg_->Load().ok());
     // One AI pool with two 8-GPU nodes in one super-node, and a catalog entry.
     ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
       Accelerator a;
@@ -48,11 +40,6 @@ class PlacementServiceTest : public ::testing::Test {
       return OkStatus();
     }).ok());
   }
-  void TearDown() override {
-    reg_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
   std::string Submit(int tasks, int gpus, std::vector<std::string> any_of = {"h100"}) {
     clock_.Advance(Millis(1000));  // submission order is queue order
     Job j;
@@ -72,11 +59,11 @@ class PlacementServiceTest : public ::testing::Test {
   }
   std::shared_ptr<const Job> GetJob(const std::string& id) { return reg_->Get<Job>(id)->obj; }
 
-  std::filesystem::path dir_;
-  FakeClock clock_;
-  SeededIdSource ids_{3};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<control::Registry> reg_;
+  control::TestRegistry t_{"placement", 3};
+  std::filesystem::path& dir_ = t_.dir;
+  FakeClock& clock_ = t_.clock;
+  SeededIdSource& ids_ = t_.ids;
+  std::unique_ptr<control::Registry>& reg_ = t_.reg;
 };
 
 TEST_F(PlacementServiceTest, PlacesAGangOnWholeNodesAndRecordsIt) {
