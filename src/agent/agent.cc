@@ -148,7 +148,8 @@ Status Agent::Run(const std::atomic<bool>& stop) {
 }
 
 Status Agent::Register() {
-  auto inv = DetectInventory(o_.inventory);
+  DetectedDevices devices;
+  auto inv = DetectInventory(o_.inventory, &devices);
   if (!inv) return inv.error();
   exec::RegisterRequest req{o_.pool_id, *inv};
   auto r = http_->Post("/api/v1/agent/register", exec::ToJson(req).dump());
@@ -161,10 +162,17 @@ Status Agent::Register() {
   } catch (const std::exception& e) {
     return Unavailable(std::string("bad register reply: ") + e.what());
   }
-  std::string devices;
-  for (const auto& a : inv->accelerators) devices += " " + std::to_string(a.count) + "x" + a.model;
+  std::string listed;
+  for (const auto& a : inv->accelerators) listed += " " + std::to_string(a.count) + "x" + a.model;
   Log("registered " + inv->name + " as node " + node_id_ + " (" + std::to_string(inv->cpu_cores) +
-      " cores, " + std::to_string(inv->memory_gib) + " GiB" + devices + ")");
+      " cores, " + std::to_string(inv->memory_gib) + " GiB" + listed + ")");
+  if (!health_ && devices.tool && o_.health.interval_ms > 0) {
+    health_ = std::make_unique<HealthPoller>(*devices.tool, devices.program, devices.devices,
+                                             o_.health, RunTool, Log);
+    health_->Start();
+    Log("polling " + devices.program + " for device health every " +
+        std::to_string(o_.health.interval_ms) + " ms");
+  }
   return OkStatus();
 }
 
@@ -241,6 +249,8 @@ Result<exec::SyncReply> Agent::SyncOnce() {
   req.node_id = node_id_;
   req.wait_ms = o_.wait_ms;
   for (auto& f : TakeInjectedFaults()) pending_faults_.push_back(std::move(f));
+  if (health_)
+    for (auto& f : health_->Take()) pending_faults_.push_back(std::move(f));
   req.faults = pending_faults_;
   std::vector<exec::TaskKey> finals;
   for (const auto& [key, t] : tasks_) {

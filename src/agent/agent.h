@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "agent/health_poller.h"
 #include "agent/inventory.h"
 #include "agent/task_runner.h"
 #include "client/http_client.h"
@@ -33,6 +34,9 @@ struct AgentOptions {
   // (simulated devices have no vendor tool to report Xid or ECC errors). Default
   // <work_dir>/inject-faults.
   std::string fault_file;
+  // Polling the vendor tool (and the kernel log for NVIDIA Xids) for device faults; not done
+  // for simulated devices or when interval_ms is 0.
+  HealthOptions health;
 };
 
 class Agent {
@@ -67,6 +71,7 @@ class Agent {
   std::string node_id_;
   std::map<exec::TaskKey, Task> tasks_;
   std::vector<exec::DeviceFault> pending_faults_;
+  std::unique_ptr<HealthPoller> health_;
 };
 
 }  // namespace suanli::agent

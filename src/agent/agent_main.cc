@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <sstream>
 
 #include "agent/agent.h"
 
@@ -37,6 +38,22 @@ int AgentMain(int argc, char** argv) {
       ->check(CLI::Range(0, 600000));
   app.add_option("--fault-file", o.fault_file,
                  "file polled for injected device faults: lines \"DEVICE KIND DETAIL\"");
+  app.add_option("--vendor-tools", o.inventory.vendor_tools,
+                 "accelerator tools to try: auto, none, or a list of nvidia-smi,npu-smi,hy-smi,cnmon,rocm-smi")
+      ->capture_default_str()
+      ->check([](const std::string& v) -> std::string {
+        if (v == "auto" || v == "none") return "";
+        std::stringstream ss(v);
+        std::string t;
+        while (std::getline(ss, t, ','))
+          if (!FindVendorTool(t)) return "unknown vendor tool " + t;
+        return "";
+      });
+  double health_interval_s = 10;
+  app.add_option("--health-interval", health_interval_s,
+                 "seconds between device health polls of the vendor tool (0 = never)")
+      ->capture_default_str()->check(CLI::Range(0.0, 3600.0));
+  app.add_option("--kmsg", o.health.kmsg, "kernel log read for NVIDIA Xid events")->capture_default_str();
   bool no_cgroups = false;
   app.add_flag("--no-cgroups", no_cgroups, "enforce limits with rlimits only");
   try {
@@ -47,6 +64,7 @@ int AgentMain(int argc, char** argv) {
     return 2;
   }
   o.use_cgroups = !no_cgroups;
+  o.health.interval_ms = static_cast<int>(health_interval_s * 1000);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);

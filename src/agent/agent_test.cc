@@ -136,14 +136,6 @@ TEST(InventoryTest, SimulatedDevicesParse) {
   EXPECT_FALSE(ParseSimulatedDevices("8x"));
 }
 
-TEST(InventoryTest, NvidiaSmiNamesAreCounted) {
-  auto accs = ParseNvidiaSmi("NVIDIA H100 80GB HBM3\nNVIDIA H100 80GB HBM3\nTesla T4\n");
-  ASSERT_EQ(accs.size(), 2u);
-  EXPECT_EQ(accs[0].model, "H100 80GB HBM3");
-  EXPECT_EQ(accs[0].count, 2);
-  EXPECT_EQ(accs[1].model, "Tesla T4");
-}
-
 TEST(InventoryTest, DetectsThisMachine) {
   InventoryOptions o;
   o.simulate_devices = "4xT4";

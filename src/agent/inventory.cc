@@ -1,12 +1,8 @@
 #include "agent/inventory.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
-#include <map>
 #include <sstream>
 #include <thread>
 
@@ -18,35 +14,6 @@ std::string Trim(std::string s) {
   size_t i = 0;
   while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
   return s.substr(i);
-}
-
-// Runs a fixed vendor tool (no shell) and returns its stdout, or nullopt when it is missing
-// or fails.
-std::optional<std::string> RunTool(const std::vector<std::string>& argv) {
-  int pipefd[2];
-  if (::pipe(pipefd) != 0) return std::nullopt;
-  pid_t pid = ::fork();
-  if (pid < 0) return std::nullopt;
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    _exit(127);
-  }
-  ::close(pipefd[1]);
-  std::string out;
-  std::array<char, 4096> buf;
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf.data(), buf.size())) > 0) out.append(buf.data(), n);
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  return out;
 }
 
 }  // namespace
@@ -74,23 +41,11 @@ Result<std::vector<domain::NodeAccelerators>> ParseSimulatedDevices(const std::s
 }
 
 std::vector<domain::NodeAccelerators> ParseNvidiaSmi(const std::string& out) {
-  std::map<std::string, int> counts;
-  std::vector<std::string> order;
-  std::stringstream ss(out);
-  std::string line;
-  while (std::getline(ss, line)) {
-    line = Trim(line);
-    if (line.empty()) continue;
-    if (line.rfind("NVIDIA ", 0) == 0) line = line.substr(7);  // "NVIDIA H100 80GB HBM3"
-    if (!counts.count(line)) order.push_back(line);
-    ++counts[line];
-  }
-  std::vector<domain::NodeAccelerators> accs;
-  for (const auto& m : order) accs.push_back({m, counts[m]});
-  return accs;
+  return CountModels(ParseNvidiaSmiList(out));
 }
 
-Result<exec::Inventory> DetectInventory(const InventoryOptions& o) {
+Result<exec::Inventory> DetectInventory(const InventoryOptions& o, DetectedDevices* devices,
+                                        const ToolRunner& run) {
   exec::Inventory inv;
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
@@ -120,9 +75,13 @@ Result<exec::Inventory> DetectInventory(const InventoryOptions& o) {
     if (!accs) return Err(accs.error());
     inv.accelerators = *accs;
     inv.labels["devices"] = "simulated";
-  } else if (auto smi = RunTool({"nvidia-smi", "--query-gpu=name", "--format=csv,noheader"})) {
-    inv.accelerators = ParseNvidiaSmi(*smi);
-    inv.labels["devices"] = "nvidia-smi";
+  } else {
+    DetectedDevices found = DetectDevices(run, o.vendor_tools, o.tool_timeout_ms);
+    if (found.tool) {
+      inv.accelerators = CountModels(found.devices);
+      inv.labels["devices"] = found.tool->name;
+    }
+    if (devices) *devices = std::move(found);
   }
   return inv;
 }
