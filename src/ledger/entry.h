@@ -5,9 +5,10 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -37,9 +38,39 @@ struct Line {
   bool operator==(const Line&) const = default;
 };
 
-// Sorted (part of the canonical bytes); transparent comparator: lookups by string_view do not
-// allocate.
-using Attrs = std::map<std::string, std::string, std::less<>>;
+// An entry's attributes: name -> value, sorted by name, names unique (part of the canonical
+// bytes). A flat sorted vector, not a tree: one allocation for all of an entry's attributes
+// (most names and values fit in std::string's inline buffer), cheap to build, copy and free.
+class Attrs {
+ public:
+  using value_type = std::pair<std::string, std::string>;
+  using const_iterator = std::vector<value_type>::const_iterator;
+  using iterator = const_iterator;
+
+  Attrs() = default;
+  // Sorts by name; a repeated name keeps its first value (as std::map would).
+  Attrs(std::initializer_list<value_type> init);
+  Attrs& operator=(std::initializer_list<value_type> init) { return *this = Attrs(init); }
+
+  const_iterator begin() const { return v_.begin(); }
+  const_iterator end() const { return v_.end(); }
+  size_t size() const { return v_.size(); }
+  bool empty() const { return v_.empty(); }
+  void clear() { v_.clear(); }
+  void reserve(size_t n) { v_.reserve(n); }
+  const_iterator find(std::string_view name) const;
+  bool contains(std::string_view name) const { return find(name) != end(); }
+  const std::string& at(std::string_view name) const;  // throws std::out_of_range when absent
+  // The value of `name`, inserted empty (in order) when absent.
+  std::string& operator[](std::string_view name);
+  // Appends a pair whose name sorts after every name present (decoders); false otherwise.
+  bool AppendSorted(std::string name, std::string value);
+  bool operator==(const Attrs&) const = default;
+
+ private:
+  std::vector<value_type>::iterator LowerBound(std::string_view name);
+  std::vector<value_type> v_;
+};
 using Hash = std::array<uint8_t, 32>;              // BLAKE2b-256
 
 // What a caller posts: everything but the position in the chain.
@@ -58,20 +89,31 @@ struct Entry : EntryDraft {
   Timestamp at;     // when it was posted; non-decreasing along the chain
   Hash prev_hash{};
   Hash hash{};
+  // The canonical encoding its hash covers: kEncodingV2 for new entries; kEncodingV1 for
+  // entries written before it (kept as they are: their hash covers their v1 bytes).
+  uint8_t encoding = 2;
   // CanonicalBytes(*this), when known: filled by the Ledger when it seals the entry and by the
   // stores when they read it, so the bytes that are hashed are also the bytes that are stored,
   // built once. A cache: whoever changes a field after sealing must clear it.
   std::string encoded;
 };
 
-// The bytes that are hashed: every field except `hash`, length-prefixed, in a fixed order.
+// Canonical encodings. v1: the 16-byte magic "suanli-ledger-v1", then every field with fixed
+// 8-byte lengths and integers. v2: the byte 0x02, then varints (lengths, seq, time; zigzag for
+// ref and amounts), the kind as one byte, well-known attribute names as one-byte codes.
+inline constexpr uint8_t kEncodingV1 = 1;
+inline constexpr uint8_t kEncodingV2 = 2;
+
+// The bytes that are hashed: every field except `hash` (and `encoding`, which selects the
+// format), in a fixed order, in the format `e.encoding` names.
 std::string CanonicalBytes(const Entry& e);
 // BLAKE2b-256(prev_hash || CanonicalBytes(e)) (always recomputed from the fields).
 Hash ComputeHash(const Entry& e);
 // BLAKE2b-256(prev_hash || canonical).
 Hash HashOf(const Hash& prev_hash, std::string_view canonical);
-// The inverse of CanonicalBytes: fills every field but prev_hash, hash and encoded. DataLoss on
-// malformed bytes.
+// The inverse of CanonicalBytes (either format): fills every field but prev_hash, hash and
+// encoded, and sets `encoding`. DataLoss on malformed bytes (including attribute names out of
+// order).
 Status DecodeCanonical(std::string_view bytes, Entry* e);
 std::string HashHex(const Hash& h);
 bool ParseHashHex(std::string_view hex, Hash* out);

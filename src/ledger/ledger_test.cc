@@ -237,6 +237,7 @@ TEST(SqliteLedgerStore, MigratesSchemaV1) {
     e.memo = "first";
     e.attrs = {{"by", "op"}};
     e.lines = {{std::string(kPlatformCash), Fen(500)}, {BuyerBalance("b1"), Fen(-500)}};
+    e.encoding = kEncodingV1;  // what the v1 code hashed
     e.hash = ComputeHash(e);
     const std::string q =
         "CREATE TABLE ledger_schema(version INTEGER); INSERT INTO ledger_schema VALUES(1);"
@@ -260,9 +261,96 @@ TEST(SqliteLedgerStore, MigratesSchemaV1) {
   EXPECT_TRUE(rep->ok) << rep->violation;
   EXPECT_EQ(rep->entries, 1);
   FakeClock clock;
-  auto l = Ledger::Open(std::move(*store), clock);
-  ASSERT_TRUE(l);
-  EXPECT_EQ((*l)->Balance(BuyerBalance("b1")).v, -500);
+  {
+    auto l = Ledger::Open(std::move(*store), clock);
+    ASSERT_TRUE(l);
+    EXPECT_EQ((*l)->Balance(BuyerBalance("b1")).v, -500);
+    // New entries are written in format v2 on top of the migrated v1 entry.
+    for (int m = 0; m < 3; ++m) ASSERT_TRUE((*l)->Post(UsageDraft(Minute("a1", m))));
+  }
+  store = OpenLedgerStore(dir.Db());
+  ASSERT_TRUE(store);
+  rep = Verify(**store);
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok) << rep->violation;
+  EXPECT_EQ(rep->entries, 4);
+  std::vector<int> formats;
+  ASSERT_TRUE((*store)->Scan(1, 0, [&](const Entry& x) {
+    formats.push_back(x.encoding);
+    return OkStatus();
+  }).ok());
+  EXPECT_EQ(formats, (std::vector<int>{1, 2, 2, 2}));
+}
+
+Entry SampleEntry() {
+  Entry e;
+  e.seq = 300;
+  e.at = Timestamp{1'735'689'600'123};
+  e.kind = EntryKind::kUsage;
+  e.key = "usage:a1:1735689600000";
+  e.ref = -3;
+  e.memo = "job j1";
+  e.attrs = {{"job", "j1"}, {"zz_custom", "x"}, {"charge_fen", "333"}, {"a_custom", ""}};
+  e.lines = {{"buyer:b1:balance", Fen(333)},
+             {"supplier:s1:receivable", Fen(-316)},
+             {"platform:fee_revenue", Fen(-17)}};
+  return e;
+}
+
+TEST(Entry, CanonicalV2IsCompactAndDecodesBothFormats) {
+  Entry e = SampleEntry();
+  ASSERT_EQ(e.encoding, kEncodingV2);  // the default for new entries
+  const std::string v2 = CanonicalBytes(e);
+  Entry old = e;
+  old.encoding = kEncodingV1;
+  const std::string v1 = CanonicalBytes(old);
+  EXPECT_LT(v2.size() * 2, v1.size()) << v2.size() << " vs " << v1.size();
+  EXPECT_NE(ComputeHash(e), ComputeHash(old));
+  for (const std::string* bytes : {&v1, &v2}) {
+    Entry d;
+    ASSERT_TRUE(DecodeCanonical(*bytes, &d).ok());
+    EXPECT_EQ(d.encoding, bytes == &v1 ? kEncodingV1 : kEncodingV2);
+    EXPECT_EQ(d.seq, e.seq);
+    EXPECT_EQ(d.at, e.at);
+    EXPECT_EQ(d.kind, e.kind);
+    EXPECT_EQ(d.key, e.key);
+    EXPECT_EQ(d.ref, e.ref);
+    EXPECT_EQ(d.memo, e.memo);
+    EXPECT_EQ(d.attrs, e.attrs);
+    EXPECT_EQ(d.lines, e.lines);
+    EXPECT_EQ(CanonicalBytes(d), *bytes);  // re-encodes to the very bytes that were hashed
+  }
+  // Attributes are sorted by name whatever the order they were given in.
+  std::vector<std::string> names;
+  for (const auto& [k, v] : e.attrs) names.push_back(k);
+  EXPECT_EQ(names, (std::vector<std::string>{"a_custom", "charge_fen", "job", "zz_custom"}));
+}
+
+TEST(Entry, MalformedV2BytesAreDataLoss) {
+  Entry e = SampleEntry();
+  const std::string v2 = CanonicalBytes(e);
+  Entry d;
+  for (size_t cut : {size_t{1}, size_t{5}, v2.size() - 1}) {
+    EXPECT_EQ(DecodeCanonical(v2.substr(0, cut), &d).code(), StatusCode::kDataLoss) << cut;
+  }
+  EXPECT_EQ(DecodeCanonical(v2 + "x", &d).code(), StatusCode::kDataLoss);
+  // A well-known name spelled out (code 0) or names out of order are not canonical.
+  Entry one;
+  one.key = "k";
+  one.attrs = {{"zz", "1"}};
+  std::string b = CanonicalBytes(one);
+  const size_t at = b.find("zz");
+  ASSERT_NE(at, std::string::npos);
+  std::string spelled = b;
+  spelled.replace(at, 2, "ab");  // still sorted, still a literal: fine
+  EXPECT_TRUE(DecodeCanonical(spelled, &d).ok());
+  spelled = b.substr(0, at - 1) + std::string(1, '\x03') + "job" + b.substr(at + 2);
+  EXPECT_EQ(DecodeCanonical(spelled, &d).code(), StatusCode::kDataLoss);
+  Entry two = one;
+  two.attrs = {{"b", "1"}, {"c", "2"}};
+  b = CanonicalBytes(two);
+  std::swap(b[b.find('b')], b[b.find('c')]);  // names now out of order
+  EXPECT_EQ(DecodeCanonical(b, &d).code(), StatusCode::kDataLoss);
 }
 
 }  // namespace

@@ -49,18 +49,18 @@ Result<std::vector<EntryDraft>> MeterUsage(const UsageRecord& r, const MeterConf
   const int64_t billable = seconds - r.lost_seconds;
   const int64_t before = r.billed_seconds_before;
   Fen charge, lost_value;
-  nlohmann::json items = nlohmann::json::array();
+  // Compact, and enough to recompute the charge: [[resource, units_milli, fen_per_unit_hour],
+  // ...] with billed seconds before (before_s) and lost seconds (lost_s).
+  std::string items = "[";
   for (const UsageItem& it : r.items) {
-    const Fen c = ChargeFor(it.units_milli, before + billable, it.fen_per_unit_hour) -
-                  ChargeFor(it.units_milli, before, it.fen_per_unit_hour);
-    charge += c;
+    charge += ChargeFor(it.units_milli, before + billable, it.fen_per_unit_hour) -
+              ChargeFor(it.units_milli, before, it.fen_per_unit_hour);
     lost_value += ChargeFor(it.units_milli, r.lost_seconds, it.fen_per_unit_hour);
-    items.push_back({{"resource", it.resource},
-                     {"units_milli", it.units_milli},
-                     {"fen_per_unit_hour", it.fen_per_unit_hour.v},
-                     {"unit_seconds_milli", it.units_milli * billable},
-                     {"charge_fen", c.v}});
+    if (items.size() > 1) items += ',';
+    items += '[' + nlohmann::json(it.resource).dump() + ',' + std::to_string(it.units_milli) +
+             ',' + std::to_string(it.fen_per_unit_hour.v) + ']';
   }
+  items += ']';
   const Fen fee = ApplyBps(charge, config.fee_bps);
   EntryDraft u;
   u.kind = EntryKind::kUsage;
@@ -68,21 +68,21 @@ Result<std::vector<EntryDraft>> MeterUsage(const UsageRecord& r, const MeterConf
   u.memo = "job " + r.job + " allocation " + r.allocation;
   u.attrs = {{"job", r.job},
              {"allocation", r.allocation},
-             {"offer", r.offer},
              {"buyer", r.buyer},
              {"supplier", r.supplier},
-             {"buyer_group", r.buyer_group},
-             {"supplier_group", r.supplier_group},
              {"kind", r.kind},
              {"region", r.region},
              {"mode", std::string(BillingModeName(r.mode))},
              {"from_ms", std::to_string(r.from.ms)},
              {"to_ms", std::to_string(r.to.ms)},
-             {"billable_s", std::to_string(billable)},
-             {"lost_s", std::to_string(r.lost_seconds)},
              {"charge_fen", std::to_string(charge.v)},
-             {"fee_fen", std::to_string(fee.v)},
-             {"items", items.dump()}};
+             {"items", std::move(items)}};
+  // Empty or zero facts are left out (an absent attribute reads as "" / 0).
+  if (!r.offer.empty()) u.attrs["offer"] = r.offer;
+  if (!r.buyer_group.empty()) u.attrs["buyer_group"] = r.buyer_group;
+  if (!r.supplier_group.empty()) u.attrs["supplier_group"] = r.supplier_group;
+  if (r.lost_seconds > 0) u.attrs["lost_s"] = std::to_string(r.lost_seconds);
+  if (before > 0) u.attrs["before_s"] = std::to_string(before);
   if (r.failed) u.attrs["failed"] = "1";
   if (charge.v > 0) u.lines.push_back({BuyerBalance(r.buyer), charge});
   if ((charge - fee).v != 0) u.lines.push_back({SupplierReceivable(r.supplier), -(charge - fee)});

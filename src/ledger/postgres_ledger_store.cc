@@ -1,5 +1,7 @@
 // PostgresLedgerStore: the journal in PostgreSQL via libpq. A batch is one transaction that
 // COPYs its entries and lines; COMMIT returns after the WAL flush (synchronous_commit on).
+// Entries are stored as fields (JSON attrs, a lines table); `enc` records the canonical
+// encoding their hash covers (schema v2; older rows are v1), so reading rebuilds the same bytes.
 #include <libpq-fe.h>
 
 #include <cstdlib>
@@ -25,6 +27,10 @@ CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entr
   FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
 CREATE TRIGGER ledger_lines_append_only BEFORE UPDATE OR DELETE ON ledger_lines
   FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+)sql",
+    // Canonical encoding each entry's hash covers (entry.h); rows before this are v1.
+    R"sql(
+ALTER TABLE ledger_entries ADD COLUMN enc smallint NOT NULL DEFAULT 1;
 )sql",
 };
 
@@ -85,7 +91,8 @@ class PostgresLedgerStore final : public LedgerStore {
       CopyField(&ebuf, e.memo);
       ebuf += '\t';
       CopyField(&ebuf, AttrsToJson(e.attrs));
-      ebuf += '\t' + HashHex(e.prev_hash) + '\t' + HashHex(e.hash) + '\n';
+      ebuf += '\t' + HashHex(e.prev_hash) + '\t' + HashHex(e.hash) + '\t' +
+              std::to_string(e.encoding) + '\n';
       for (size_t i = 0; i < e.lines.size(); ++i) {
         lbuf += seq + '\t' + std::to_string(i) + '\t';
         CopyField(&lbuf, e.lines[i].account);
@@ -93,7 +100,7 @@ class PostgresLedgerStore final : public LedgerStore {
       }
     }
     Status st = Copy("COPY ledger_entries(seq, at_ms, kind, ikey, ref, memo, attrs, prev_hash, "
-                     "hash) FROM STDIN",
+                     "hash, enc) FROM STDIN",
                      ebuf);
     if (st.ok()) st = Copy("COPY ledger_lines(seq, idx, account, amount) FROM STDIN", lbuf);
     if (st.ok()) st = Exec("COMMIT");
@@ -111,7 +118,8 @@ class PostgresLedgerStore final : public LedgerStore {
                                 std::to_string(hi) + " ORDER BY seq";
       Res es, ls;
       SUANLI_RETURN_IF_ERROR(Query(
-          "SELECT seq, at_ms, kind, ikey, ref, memo, attrs, prev_hash, hash FROM ledger_entries" +
+          "SELECT seq, at_ms, kind, ikey, ref, memo, attrs, prev_hash, hash, enc FROM "
+          "ledger_entries" +
               range,
           &es));
       SUANLI_RETURN_IF_ERROR(
@@ -139,6 +147,11 @@ class PostgresLedgerStore final : public LedgerStore {
             !ParseHashHex(PQgetvalue(e_res, r, 8), &e.hash)) {
           return DataLoss("ledger: bad hash text at seq " + std::to_string(e.seq));
         }
+        const int enc = std::atoi(PQgetvalue(e_res, r, 9));
+        if (enc != kEncodingV1 && enc != kEncodingV2) {
+          return DataLoss("ledger: unknown encoding at seq " + std::to_string(e.seq));
+        }
+        e.encoding = static_cast<uint8_t>(enc);
         for (; li < nl && std::atoll(PQgetvalue(ls.get(), li, 0)) <= e.seq; ++li) {
           if (std::atoll(PQgetvalue(ls.get(), li, 0)) == e.seq) {
             e.lines.push_back({PQgetvalue(ls.get(), li, 1),

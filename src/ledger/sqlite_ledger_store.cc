@@ -4,7 +4,8 @@
 //
 // Schema v2 stores one row per entry: its canonical bytes (the very bytes that are hashed, so
 // they are built once, by the Ledger when it seals the entry), the idempotency key (unique) and
-// the two hashes. Schema v1 (an entries table with JSON attrs and a lines table) is copied into
+// the two hashes. The body says its own format (canonical v1 or v2, see entry.h): rows of
+// either format live side by side and decode as they were written. Schema v1 (an entries table with JSON attrs and a lines table) is copied into
 // v2 and dropped by the v2 migration.
 #include <sqlite3.h>
 
@@ -163,6 +164,7 @@ class SqliteLedgerStore final : public LedgerStore {
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return Sq(rc, "scan entries", db_);
       Entry e;
+      e.encoding = kEncodingV1;  // v1 rows were hashed over their v1 canonical bytes
       e.seq = sqlite3_column_int64(es.get(), 0);
       e.at.ms = sqlite3_column_int64(es.get(), 1);
       if (!ParseKind(ColText(es.get(), 2), &e.kind)) {
