@@ -79,15 +79,16 @@ std::string Squash(const std::string& s) {
 
 // Family names the tools print with a variant suffix the catalog does not distinguish:
 // Ascend 910B1…910B4 ("910B3", "910B4-1") and 910C1… are 910B and 910C; Hygon "Z100L" is a Z100.
-std::string FamilyWord(std::string w) {
-  if (w.rfind("ascend", 0) == 0) w = w.substr(6);
-  if (w.size() > 4 && (w.rfind("910b", 0) == 0 || w.rfind("910c", 0) == 0) &&
-      std::all_of(w.begin() + 4, w.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+std::string FamilyWord(const std::string& word) {
+  const std::string w = word.rfind("ascend", 0) == 0 ? word.substr(6) : word;
+  auto rest_is = [&](int (*pred)(int)) {
+    return std::all_of(w.begin() + 4, w.end(), [&](char c) { return pred(static_cast<unsigned char>(c)) != 0; });
+  };
+  if (w.size() > 4 && (w.rfind("910b", 0) == 0 || w.rfind("910c", 0) == 0) && rest_is(::isdigit))
     return w.substr(0, 4);
-  if (w.size() > 4 && (w.rfind("k100", 0) == 0 || w.rfind("z100", 0) == 0) &&
-      std::all_of(w.begin() + 4, w.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+  if (w.size() > 4 && (w.rfind("k100", 0) == 0 || w.rfind("z100", 0) == 0) && rest_is(::isalpha))
     return w.substr(0, 4);
-  return w;
+  return word;
 }
 
 // Squashed id, alias, model and "vendor model" of every built-in record -> its id.
@@ -145,7 +146,7 @@ std::string NormalizeBusId(std::string_view s) {
 std::vector<DeviceStatus> ParseNvidiaSmiList(const std::string& out) {
   std::vector<DeviceStatus> devs;
   for (const auto& line : Lines(out)) {
-    if (Trim(line).empty()) continue;
+    if (Trim(line).empty() || Trim(line).rfind("No devices", 0) == 0) continue;
     auto f = Split(line, ',');
     DeviceStatus d;
     d.index = static_cast<int>(devs.size());

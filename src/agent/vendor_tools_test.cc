@@ -159,6 +159,9 @@ TEST(VendorToolsTest, ToolNamesMapToCatalogModels) {
   EXPECT_EQ(CatalogModel("NVIDIA L40S"), "nvidia-l40s");
   EXPECT_EQ(CatalogModel("910B4-1"), "huawei-ascend-910b");
   EXPECT_EQ(CatalogModel("Ascend910B2"), "huawei-ascend-910b");
+  EXPECT_EQ(CatalogModel("Ascend910B"), "huawei-ascend-910b");
+  EXPECT_EQ(CatalogModel("Ascend950DT"), "Ascend950DT");
+  EXPECT_EQ(CatalogModel("Z100L"), "hygon-dcu-z100");
   EXPECT_EQ(CatalogModel("MLU590-M9"), "cambricon-mlu590");
   EXPECT_EQ(CatalogModel("NVIDIA H200"), "NVIDIA H200");
 }
