@@ -13,14 +13,25 @@ Status Violation(const Entry& e, const std::string& what) {
   return FailedPrecondition("entry " + std::to_string(e.seq) + " (" + e.key + "): " + what);
 }
 
-// The only accounts an entry of a money-moving kind may touch, as a predicate.
-bool AccountIs(const Line& l, const std::string& a) { return l.account == a; }
+// Whether `l` is on the account "<prefix><org><suffix>" (no string built).
+bool AccountIs(const Line& l, std::string_view prefix, std::string_view org,
+               std::string_view suffix) {
+  std::string_view a = l.account;
+  return a.size() == prefix.size() + org.size() + suffix.size() && a.starts_with(prefix) &&
+         a.ends_with(suffix) && a.substr(prefix.size(), org.size()) == org;
+}
 
 }  // namespace
 
-int64_t Book::SeqOfKey(const std::string& key) const {
-  auto it = keys_.find(key);
-  return it == keys_.end() ? 0 : it->second;
+int64_t Book::FindKey(std::string_view key, uint64_t hash, const EntryLookup& lookup) const {
+  return keys_.Find(hash, [&](int64_t seq) {
+    Result<Entry> e = lookup(seq);
+    return e && e->key == key;
+  });
+}
+
+int64_t Book::SeqOfKey(std::string_view key, const EntryLookup& lookup) const {
+  return FindKey(key, KeyIndex::HashOf(key), lookup);
 }
 
 Fen Book::Balance(const std::string& account) const {
@@ -46,9 +57,9 @@ Status Book::Admit(const Entry& e, const EntryLookup& lookup) {
                                                          std::to_string(last_seq_) + "'s hash");
   if (e.at < last_at_) return Violation(e, "time goes backwards");
   if (Status st = CheckBalanced(e); !st.ok()) return Violation(e, st.message());
-  if (keys_.contains(e.key)) {
-    return Violation(e, "idempotency key already used by entry " +
-                            std::to_string(keys_.at(e.key)));
+  const uint64_t key_hash = KeyIndex::HashOf(e.key);
+  if (int64_t seq = FindKey(e.key, key_hash, lookup)) {
+    return Violation(e, "idempotency key already used by entry " + std::to_string(seq));
   }
   Entry original;
   if (e.kind == EntryKind::kReversal) {
@@ -84,7 +95,7 @@ Status Book::Admit(const Entry& e, const EntryLookup& lookup) {
     default: break;
   }
   for (const Line& l : e.lines) balances_[l.account] += l.amount;
-  keys_.emplace(e.key, e.seq);
+  keys_.Add(key_hash, e.seq);
   last_usage_seq_ = e.kind == EntryKind::kUsage ? e.seq : 0;
   last_seq_ = e.seq;
   last_hash_ = e.hash;
@@ -150,15 +161,15 @@ Status Book::CheckKind(const Entry& e, const EntryLookup& lookup) const {
 }
 
 Status Book::CheckUsage(const Entry& e) const {
-  const std::string buyer(Attr(e, "buyer")), supplier(Attr(e, "supplier"));
+  const std::string_view buyer = Attr(e, "buyer"), supplier = Attr(e, "supplier");
   if (buyer.empty() || supplier.empty()) return Violation(e, "usage needs buyer and supplier");
-  const std::string b = BuyerBalance(buyer), s = SupplierReceivable(supplier);
-  const std::string fee(kFeeRevenue);
   Fen charge;
   for (const Line& l : e.lines) {
-    if (AccountIs(l, b) && l.amount.v > 0) {
+    if (AccountIs(l, "buyer:", buyer, ":balance") && l.amount.v > 0) {
       charge += l.amount;
-    } else if (!((AccountIs(l, s) || AccountIs(l, fee)) && l.amount.v < 0)) {
+    } else if (!((AccountIs(l, "supplier:", supplier, ":receivable") ||
+                  l.account == kFeeRevenue) &&
+                 l.amount.v < 0)) {
       return Violation(e, "usage line on unexpected account " + l.account);
     }
   }

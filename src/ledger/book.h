@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ledger/entry.h"
+#include "ledger/key_index.h"
 #include "ledger/vouchers.h"
 
 namespace suanli::ledger {
@@ -38,8 +39,9 @@ class Book {
   int64_t last_seq() const { return last_seq_; }
   const Hash& last_hash() const { return last_hash_; }
   Timestamp last_at() const { return last_at_; }
-  // The seq of the entry with idempotency key `key`, 0 when none.
-  int64_t SeqOfKey(const std::string& key) const;
+  // The seq of the entry with idempotency key `key`, 0 when none. `lookup` reads the entries
+  // whose key hash matches, to confirm the key itself (see KeyIndex).
+  int64_t SeqOfKey(std::string_view key, const EntryLookup& lookup) const;
   Fen Balance(const std::string& account) const;
   const std::unordered_map<std::string, Fen>& balances() const { return balances_; }
   const std::map<std::string, Programme>& programmes() const { return programmes_; }
@@ -51,6 +53,7 @@ class Book {
  private:
   Status CheckKind(const Entry& e, const EntryLookup& lookup) const;
   Status CheckUsage(const Entry& e) const;
+  int64_t FindKey(std::string_view key, uint64_t hash, const EntryLookup& lookup) const;
   Status CheckVoucher(const Entry& e, const EntryLookup& lookup) const;
   Status CheckReversal(const Entry& e, const EntryLookup& lookup, Entry* original) const;
   void ApplyVoucher(const EntryDraft& v, int sign);
@@ -58,7 +61,7 @@ class Book {
   int64_t last_seq_ = 0;
   Hash last_hash_{};
   Timestamp last_at_{0};
-  std::unordered_map<std::string, int64_t> keys_;
+  KeyIndex keys_;
   std::unordered_map<std::string, Fen> balances_;
   std::map<std::string, Programme> programmes_;
   std::map<std::string, Application> applications_;

@@ -120,6 +120,11 @@ Fen Ledger::Balance(const std::string& account) const {
   return book_.Balance(account);
 }
 
+int64_t Ledger::SeqOfKey(const std::string& key) {
+  std::shared_lock lock(book_mu_);
+  return book_.SeqOfKey(key, [this](int64_t seq) { return ReadInFlight(seq); });
+}
+
 int64_t Ledger::LastSeq() const {
   std::shared_lock lock(book_mu_);
   return book_.last_seq();
@@ -263,14 +268,14 @@ std::unique_ptr<Ledger::Sealed> Ledger::SealBatch(std::vector<Pending> batch) {
   std::unique_lock bl(book_mu_);
   s->generation = generation_;
   const int64_t first_seq = s->first_seq = book_.last_seq() + 1;
-  auto lookup = [&](int64_t seq) -> Result<Entry> {
+  const EntryLookup lookup = [&](int64_t seq) -> Result<Entry> {  // built once per batch
     if (seq >= first_seq) return out.at(static_cast<size_t>(seq - first_seq));
     return ReadInFlight(seq);
   };
   for (size_t i = 0; i < s->batch.size(); ++i) {
     EntryDraft& d = s->batch[i].draft;
     Outcome& o = s->outcomes[i];
-    if (int64_t seq = book_.SeqOfKey(d.key)) {
+    if (int64_t seq = book_.SeqOfKey(d.key, lookup)) {
       o.seq = seq;
       o.duplicate = true;
       continue;

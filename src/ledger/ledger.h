@@ -58,6 +58,8 @@ class Ledger {
   // Reads under a shared lock of the derived state. Thread-safe.
   Fen Balance(const std::string& account) const;
   int64_t LastSeq() const;
+  // The seq of the entry with idempotency key `key` (durable or being committed), 0 if none.
+  int64_t SeqOfKey(const std::string& key);
   // Runs `fn` on the Book (e.g. programme state) under a shared lock. Thread-safe.
   void WithBook(const std::function<void(const Book&)>& fn) const;
   // Scans committed entries (see LedgerStore::Scan). Thread-safe; serialised with commits

@@ -108,13 +108,11 @@ void CrashRounds(const std::string& url, int rounds) {
     ASSERT_TRUE(rep->ok) << "round " << round << ": " << rep->violation;
     auto l = Ledger::Open(std::move(*store), SystemClock::Get());
     ASSERT_TRUE(l);
-    (*l)->WithBook([&](const Book& b) {
-      for (uint32_t n : acked) {
-        ASSERT_NE(b.SeqOfKey(testing::UsageDraft(Minute(Alloc(round, n), 0)).key), 0)
-            << "round " << round << " lost acknowledged entry " << n;
-      }
-      EXPECT_LE(b.Spent("crash"), Fen(300'000));
-    });
+    for (uint32_t n : acked) {
+      ASSERT_NE((*l)->SeqOfKey(testing::UsageDraft(Minute(Alloc(round, n), 0)).key), 0)
+          << "round " << round << " lost acknowledged entry " << n;
+    }
+    (*l)->WithBook([&](const Book& b) { EXPECT_LE(b.Spent("crash"), Fen(300'000)); });
     total += acked.size();
   }
   EXPECT_GT(total, 0u);

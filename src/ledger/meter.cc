@@ -87,7 +87,8 @@ Result<std::vector<EntryDraft>> MeterUsage(const UsageRecord& r, const MeterConf
   if (charge.v > 0) u.lines.push_back({BuyerBalance(r.buyer), charge});
   if ((charge - fee).v != 0) u.lines.push_back({SupplierReceivable(r.supplier), -(charge - fee)});
   if (fee.v != 0) u.lines.push_back({std::string(kFeeRevenue), -fee});
-  std::vector<EntryDraft> out{std::move(u)};
+  std::vector<EntryDraft> out;
+  out.push_back(std::move(u));  // (a braced list would copy it)
 
   const Fen credit = ApplyBps(lost_value, r.sla_credit_bps);
   if (credit.v > 0) {
