@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <limits>
 
 namespace suanli::billing {
@@ -115,6 +116,7 @@ Result<ledger::UsageRecord> RecordFor(const control::Registry& reg, const Job& j
   r.from = from;
   r.to = to;
   r.failed = job.state == "failed" && to.ms >= job.finished_at.ms - 999;
+  r.sla_credit_bps = std::clamp<int64_t>(std::llround(offer->sla_credit_pct * 100), 0, 10000);
   r.items = {{offer->accelerator_model.empty() ? "cpu" : "accelerator:" + offer->accelerator_model,
               UnitsMilli(job, *offer), Fen(offer->price_fen_per_hour)}};
   return r;
@@ -128,14 +130,109 @@ Metering::Metering(const control::Registry* reg, ledger::Ledger* ledger, const C
 
 Metering::~Metering() { Stop(); }
 
+void Metering::Note(const ledger::Entry& usage, const ledger::Entry* voucher) {
+  const std::string job(ledger::Attr(usage, "job"));
+  const int64_t to = ledger::AttrInt(usage, "to_ms");
+  int64_t& metered = metered_to_[job];
+  metered = std::max(metered, to);
+  if (!ledger::Attr(usage, "attempt").empty()) {
+    settled_[job].insert(static_cast<int>(ledger::AttrInt(usage, "attempt")));
+    return;
+  }
+  Billed& b = billed_[job][ledger::AttrInt(usage, "from_ms")];
+  b.seq = usage.seq;
+  b.to_ms = to;
+  b.has_lines = !usage.lines.empty();
+  if (voucher) b.voucher_seq = voucher->seq;
+}
+
 Status Metering::Recover() {
   metered_to_.clear();
-  return ledger_->Scan(1, 0, [&](const ledger::Entry& e) {
-    if (e.kind != ledger::EntryKind::kUsage) return OkStatus();
-    int64_t& to = metered_to_[std::string(ledger::Attr(e, "job"))];
-    to = std::max(to, ledger::AttrInt(e, "to_ms"));
+  billed_.clear();
+  settled_.clear();
+  std::map<int64_t, std::pair<std::string, int64_t>> usage_at;  // seq -> (job, from ms)
+  std::map<int64_t, int64_t> voucher_of;                        // voucher seq -> usage seq
+  auto find = [&](int64_t usage_seq) -> Billed* {
+    auto u = usage_at.find(usage_seq);
+    if (u == usage_at.end()) return nullptr;
+    auto j = billed_.find(u->second.first);
+    if (j == billed_.end()) return nullptr;
+    auto b = j->second.find(u->second.second);
+    return b == j->second.end() ? nullptr : &b->second;
+  };
+  SUANLI_RETURN_IF_ERROR(ledger_->Scan(1, 0, [&](const ledger::Entry& e) {
+    switch (e.kind) {
+      case ledger::EntryKind::kUsage:
+        Note(e, nullptr);
+        if (ledger::Attr(e, "attempt").empty()) {
+          usage_at[e.seq] = {std::string(ledger::Attr(e, "job")), ledger::AttrInt(e, "from_ms")};
+        }
+        break;
+      case ledger::EntryKind::kVoucher:
+        if (Billed* b = find(e.ref)) {
+          b->voucher_seq = e.seq;
+          voucher_of[e.seq] = e.ref;
+        }
+        break;
+      case ledger::EntryKind::kReversal:
+        if (Billed* b = find(e.ref)) {
+          b->reversed = true;
+        } else if (auto v = voucher_of.find(e.ref); v != voucher_of.end()) {
+          if (Billed* u = find(v->second)) u->voucher_reversed = true;
+        }
+        break;
+      default: break;
+    }
     return OkStatus();
-  });
+  }));
+  Prune();
+  return OkStatus();
+}
+
+Status Metering::PlanSettle(const Job& job, const domain::Interruption& i,
+                            std::vector<ledger::EntryDraft>* drafts) {
+  static const BilledByFrom kNone;
+  auto it = billed_.find(job.id);
+  const Settlement s = PlanSettlement(i, it == billed_.end() ? kNone : it->second);
+  const std::string cause = i.cause + " (attempt " + std::to_string(i.attempt) + ")";
+  for (int64_t seq : s.reverse) {
+    Status found = NotFound("no entry " + std::to_string(seq));
+    SUANLI_RETURN_IF_ERROR(ledger_->Scan(seq, seq + 1, [&](const ledger::Entry& e) {
+      ledger::EntryDraft d;
+      d.kind = ledger::EntryKind::kReversal;
+      d.key = "sla-reverse:" + e.key;
+      d.ref = e.seq;
+      d.memo = "not charged: provider-side failure of job " + job.id + ", " + cause;
+      d.attrs = {{"job", job.id},
+                 {"attempt", std::to_string(i.attempt)},
+                 {"cause", i.cause},
+                 {"buyer", std::string(ledger::Attr(e, "buyer"))},
+                 {"supplier", std::string(ledger::Attr(e, "supplier"))}};
+      for (const ledger::Line& l : e.lines) d.lines.push_back({l.account, -l.amount});
+      drafts->push_back(std::move(d));
+      found = OkStatus();
+      return OkStatus();
+    }));
+    SUANLI_RETURN_IF_ERROR(found);
+  }
+  if (s.from_ms >= s.to_ms) return OkStatus();
+  // Priced where the attempt ran (the requeued job no longer says).
+  Job past = job;
+  past.pool_id = i.pool_id;
+  past.supplier_org_id = i.supplier_org_id;
+  past.placement.assign(1, domain::Placement{});
+  past.placement[0].node_id = i.node_id;
+  Result<ledger::UsageRecord> r = RecordFor(*reg_, past, Timestamp{s.from_ms}, Timestamp{s.to_ms});
+  if (!r) return r.error();
+  r->attempt = i.attempt;
+  r->lost_seconds = s.lost_s;
+  r->billed_seconds_before = s.billed_before_s;
+  r->failed = job.state == "failed" && i.attempt == job.restart_count;
+  if (!i.provider_side()) r->sla_credit_bps = 0;
+  Result<std::vector<ledger::EntryDraft>> d = ledger::MeterUsage(*r, meter_);
+  if (!d) return d.error();
+  for (auto& x : *d) drafts->push_back(std::move(x));
+  return OkStatus();
 }
 
 PassStats Metering::RunOnce() {
@@ -144,13 +241,39 @@ PassStats Metering::RunOnce() {
   const int64_t now = clock_->Now().ms;
   std::vector<std::shared_ptr<const Job>> jobs;
   reg_->ForEach<Job>([&](const control::Entry<Job>& e) {
-    if (e.obj->started_at.ms > 0 && (e.obj->state == "running" || Ended(e.obj->state))) {
+    const Job& j = *e.obj;
+    if ((j.started_at.ms > 0 && (j.state == "running" || Ended(j.state))) ||
+        !j.interruptions.empty()) {
       jobs.push_back(e.obj);
     }
   });
   std::vector<ledger::EntryDraft> drafts;
   std::vector<std::string> job_of;  // per draft
   for (const auto& job : jobs) {
+    // Failed attempts first, in order: each is settled once.
+    bool final_settled = false;
+    const std::set<int>& done = settled_[job->id];
+    for (const domain::Interruption& i : job->interruptions) {
+      if (done.count(i.attempt) || i.started_at.ms <= 0 || i.failed_at.ms > now) continue;
+      const size_t before = drafts.size();
+      if (Status st = PlanSettle(*job, i, &drafts); !st.ok()) {
+        ++stats.errors;
+        drafts.resize(before);
+        std::fprintf(stderr, "suanli billing: job %s attempt %d: %s\n", job->id.c_str(),
+                     i.attempt, st.ToString().c_str());
+        continue;
+      }
+      if (drafts.size() == before) settled_[job->id].insert(i.attempt);  // nothing to bill
+      job_of.resize(drafts.size(), job->id);
+      ++stats.settled;
+      final_settled = final_settled || i.attempt == job->restart_count;
+    }
+    // The current attempt; a job whose last attempt failed was billed by its settlement.
+    if (job->started_at.ms <= 0 || final_settled || (Ended(job->state) && !job->interruptions.empty() &&
+                                                     job->interruptions.back().attempt == job->restart_count)) {
+      continue;
+    }
+    if (job->state != "running" && !Ended(job->state)) continue;
     const int64_t start = FloorTo(job->started_at.ms, 1000);
     int64_t end = job->state == "running" ? FloorTo(now, step) : FloorTo(job->finished_at.ms, 1000);
     end = std::min(end, FloorTo(now, 1000));
@@ -175,9 +298,11 @@ PassStats Metering::RunOnce() {
       job_of.push_back(job->id);
     }
   }
-  if (drafts.empty()) return stats;
+  if (drafts.empty()) {
+    Prune();
+    return stats;
+  }
   std::vector<Result<ledger::Receipt>> results = ledger_->PostAll(std::move(drafts));
-  std::string last_job;
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i]) {
       ++stats.errors;
@@ -186,15 +311,41 @@ PassStats Metering::RunOnce() {
       continue;
     }
     const ledger::Entry& e = results[i]->entry;
-    if (e.kind != ledger::EntryKind::kUsage) continue;
-    int64_t& to = metered_to_[job_of[i]];
-    to = std::max(to, ledger::AttrInt(e, "to_ms"));
-    if (!results[i]->duplicate) {
-      ++stats.jobs_metered;
-      stats.entries += 1 + static_cast<int64_t>(results[i]->derived.size());
+    if (!results[i]->duplicate) stats.entries += 1 + static_cast<int64_t>(results[i]->derived.size());
+    if (e.kind == ledger::EntryKind::kReversal) {
+      // One of ours (settlements): mark what it reversed.
+      for (auto& [from, b] : billed_[job_of[i]]) {
+        if (b.seq == e.ref) b.reversed = true;
+        if (b.voucher_seq == e.ref) b.voucher_reversed = true;
+      }
+      continue;
     }
+    if (e.kind != ledger::EntryKind::kUsage) continue;
+    const ledger::Entry* voucher = nullptr;
+    for (const ledger::Entry& x : results[i]->derived) {
+      if (x.kind == ledger::EntryKind::kVoucher) voucher = &x;
+    }
+    Note(e, voucher);
+    if (!results[i]->duplicate && ledger::Attr(e, "attempt").empty()) ++stats.jobs_metered;
   }
+  Prune();
   return stats;
+}
+
+// Keeps billed_ to what settlements may still need: the entries of jobs that may yet have an
+// attempt to settle (not ended, or ended with an unsettled interruption).
+void Metering::Prune() {
+  for (auto it = billed_.begin(); it != billed_.end();) {
+    auto job = reg_->Get<Job>(it->first);
+    bool keep = false;
+    if (job) {
+      const Job& j = *job->obj;
+      const std::set<int>& done = settled_[j.id];
+      keep = !Ended(j.state);
+      for (const auto& i : j.interruptions) keep = keep || !done.count(i.attempt);
+    }
+    it = keep ? std::next(it) : billed_.erase(it);
+  }
 }
 
 Status Metering::Start() {

@@ -3,6 +3,10 @@
 // that has started, from its start (or the last metered point) to now — aligned down to a whole
 // interval while it runs, to `finished_at` once it ended — under the offer it runs under.
 //
+// Failed attempts (job.interruptions, recorded by the execution service) are settled once
+// each (settle.h): billed up to the failure; provider-side lost time reversed out of the charge
+// and credited per the offer's SLA (`sla_credit_pct`).
+//
 // Restarts never double-charge: the last metered point of each job is rebuilt from the journal
 // on Start (the highest `to_ms` of its usage entries), a record's idempotency key is
 // (job, period start), and a repeated key posts nothing. Charges do not drift: each record
@@ -13,9 +17,11 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
+#include "billing/settle.h"
 #include "control/registry.h"
 #include "ledger/ledger.h"
 #include "ledger/meter.h"
@@ -31,13 +37,15 @@ struct MeteringOptions {
 
 struct PassStats {
   int64_t jobs_metered = 0;  // jobs that got a usage entry this pass
-  int64_t entries = 0;       // entries posted (usage, SLA credits, vouchers)
+  int64_t entries = 0;       // entries posted (usage, SLA credits, vouchers, reversals)
+  int64_t settled = 0;       // failed attempts settled this pass
   int64_t skipped = 0;       // started jobs without a usable offer
   int64_t errors = 0;        // records the ledger rejected
 };
 
-// The usage record of `job` over [from, to), or NotFound when no offer prices it. Exposed for
-// tests. Reads the registry under its shared lock.
+// The usage record of `job` over [from, to), or NotFound when no offer prices it; carries the
+// offer's SLA credit (sla_credit_pct as bps). Exposed for tests. Reads the registry under its
+// shared lock.
 Result<ledger::UsageRecord> RecordFor(const control::Registry& reg, const domain::Job& job,
                                       Timestamp from, Timestamp to);
 
@@ -60,13 +68,22 @@ class Metering {
 
  private:
   void Loop();
+  // Appends the entries that settle interruption `i` of `job` (reversals, the settlement).
+  Status PlanSettle(const domain::Job& job, const domain::Interruption& i,
+                    std::vector<ledger::EntryDraft>* drafts);
+  // Records a durable usage entry (and its voucher) in metered_to_, billed_, settled_.
+  void Note(const ledger::Entry& usage, const ledger::Entry* voucher);
+  void Prune();
 
   const control::Registry* reg_;
   ledger::Ledger* ledger_;
   const Clock* clock_;
   MeteringOptions options_;
   ledger::MeterConfig meter_;
-  std::map<std::string, int64_t> metered_to_;  // job id -> ms metered up to (loop thread only)
+  // Loop thread only:
+  std::map<std::string, int64_t> metered_to_;  // job id -> ms metered up to
+  std::map<std::string, BilledByFrom> billed_;  // job id -> its usage entries (not settlements)
+  std::map<std::string, std::set<int>> settled_;  // job id -> attempts settled
 
   std::mutex mu_;
   std::condition_variable cv_;

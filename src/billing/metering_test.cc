@@ -143,6 +143,149 @@ TEST_F(MeteringTest, MetersRunningJobsUnderTheCheapestOfferOnceAcrossRestarts) {
   EXPECT_TRUE(rep->ok) << rep->violation;
 }
 
+// The job runs for two metering passes, then fails at S + 700 s (S = its start) and is
+// requeued: the ExecutionService's record of that is the interruption below. The gang's last
+// checkpoint was at S + 615 s.
+class InterruptedJobTest : public MeteringTest {
+ protected:
+  void RunThenFail(const std::string& cause) {
+    m_ = std::make_unique<Metering>(reg_.get(), ledger_.get(), &clock_, MeteringOptions{});
+    ASSERT_TRUE(m_->Recover().ok());
+    ASSERT_EQ(m_->RunOnce().jobs_metered, 1);  // [S, S + 610 s)
+    clock_.Advance(Millis(60'000));
+    ASSERT_EQ(m_->RunOnce().jobs_metered, 1);  // [S + 610 s, S + 670 s)
+    clock_.Advance(Millis(10'000));  // S + 700 s: the failure is detected
+    ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+      Job j = *txn.Get<Job>("job-1");
+      domain::Interruption i;
+      i.attempt = 0;
+      i.cause = cause;
+      i.started_at = j.started_at;
+      i.failed_at = {start_ + 700'000};
+      i.useful_until = {start_ + 615'000};  // the gang's last checkpoint
+      i.pool_id = j.pool_id;
+      i.supplier_org_id = j.supplier_org_id;
+      i.node_id = j.placement.at(0).node_id;
+      j.interruptions = {i};
+      j.restart_count = 1;
+      j.state = "pending";
+      j.started_at = {};
+      j.placement.clear();
+      j.pool_id.clear();
+      j.supplier_org_id.clear();
+      txn.Put(j, "requeue");
+      return OkStatus();
+    }).ok());
+    clock_.Advance(Millis(20'000));
+  }
+  Fen Credited() { return ledger_->Balance(std::string(ledger::kSlaExpense)); }
+  Fen Supplier() { return ledger_->Balance(ledger::SupplierReceivable("org-s")); }
+  void ExpectVerifies() {
+    auto snap = ledger_->SnapshotReader();
+    ASSERT_TRUE(snap);
+    auto rep = ledger::Verify(**snap);
+    ASSERT_TRUE(rep);
+    EXPECT_TRUE(rep->ok) << rep->violation;
+  }
+
+  const int64_t start_ = clock_.Now().ms - 630'000;
+  std::unique_ptr<Metering> m_;
+};
+
+TEST_F(InterruptedJobTest, ProviderSideLostTimeIsNotChargedAndCreditedOnce) {
+  RunThenFail("node_lost");
+  ASSERT_EQ(Charged().v, ledger::ChargeFor(8000, 670, Fen(2000)).v);  // billed while it ran
+  PassStats s = m_->RunOnce();
+  EXPECT_EQ(s.settled, 1);
+  EXPECT_EQ(s.errors, 0);
+  // Charged for the 615 s of useful work only; the 85 s lost after the checkpoint (detection
+  // included) are not charged and earn the offer's SLA credit (10% of their value).
+  const Fen usage = ledger::ChargeFor(8000, 615, Fen(2000));
+  const Fen credit = ledger::ApplyBps(ledger::ChargeFor(8000, 85, Fen(2000)), 1000);
+  EXPECT_EQ(usage.v, 2733);
+  EXPECT_EQ(credit.v, 38);
+  EXPECT_EQ(Credited(), credit);
+  EXPECT_EQ(Charged(), usage - credit);
+  // The supplier earns only the useful time too (charge less the 5% fee).
+  EXPECT_EQ(Supplier(), -(usage - ledger::ApplyBps(usage, 500)));
+  // Not again: neither on the next pass nor after a restart of the metering.
+  s = m_->RunOnce();
+  EXPECT_EQ(s.settled, 0);
+  EXPECT_EQ(s.entries, 0);
+  Metering again(reg_.get(), ledger_.get(), &clock_, {});
+  ASSERT_TRUE(again.Recover().ok());
+  s = again.RunOnce();
+  EXPECT_EQ(s.settled, 0);
+  EXPECT_EQ(s.entries, 0);
+  EXPECT_EQ(Charged(), usage - credit);
+  EXPECT_EQ(Credited(), credit);
+  ExpectVerifies();
+  // The next attempt runs 120 s and is billed as usual, from its own start.
+  const int64_t restart = clock_.Now().ms;
+  ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+    Job j = *txn.Get<Job>("job-1");
+    j.state = "running";
+    j.started_at = {restart};
+    j.pool_id = "pool-a";
+    j.supplier_org_id = "org-s";
+    domain::Placement on;
+    on.node_id = "node-0";
+    j.placement = {on};
+    txn.Put(j, "start");
+    return OkStatus();
+  }).ok());
+  clock_.Advance(Millis(150'000));
+  ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+    Job j = *txn.Get<Job>("job-1");
+    j.state = "succeeded";
+    j.finished_at = {restart + 120'000};
+    txn.Put(j, "finish");
+    return OkStatus();
+  }).ok());
+  s = again.RunOnce();
+  EXPECT_EQ(s.jobs_metered, 1);
+  EXPECT_EQ(s.settled, 0);
+  EXPECT_EQ(Charged(), usage - credit + ledger::ChargeFor(8000, 120, Fen(2000)));
+  ExpectVerifies();
+}
+
+TEST_F(InterruptedJobTest, ACrashOfTheJobsOwnTaskIsChargedWithoutCredit) {
+  RunThenFail("task_failed");
+  PassStats s = m_->RunOnce();
+  EXPECT_EQ(s.settled, 1);
+  // The buyer's fault: every second up to the failure is charged, nothing is credited.
+  EXPECT_EQ(Charged().v, ledger::ChargeFor(8000, 700, Fen(2000)).v);
+  EXPECT_EQ(Credited().v, 0);
+  Metering again(reg_.get(), ledger_.get(), &clock_, {});
+  ASSERT_TRUE(again.Recover().ok());
+  EXPECT_EQ(again.RunOnce().entries, 0);
+  EXPECT_EQ(Charged().v, ledger::ChargeFor(8000, 700, Fen(2000)).v);
+  ExpectVerifies();
+}
+
+TEST_F(InterruptedJobTest, AFinalProviderSideFailureIsSettledToTheEnd) {
+  // Restarts used up: the job fails (keeping its start); its last attempt is settled, and
+  // ordinary metering does not bill it again to finished_at.
+  RunThenFail("device_fault");
+  ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+    Job j = *txn.Get<Job>("job-1");
+    j.restart_count = 0;
+    j.state = "failed";
+    j.started_at = j.interruptions[0].started_at;
+    j.finished_at = j.interruptions[0].failed_at;
+    txn.Put(j, "fail");
+    return OkStatus();
+  }).ok());
+  PassStats s = m_->RunOnce();
+  EXPECT_EQ(s.settled, 1);
+  EXPECT_EQ(s.jobs_metered, 0);
+  const Fen usage = ledger::ChargeFor(8000, 615, Fen(2000));
+  const Fen credit = ledger::ApplyBps(ledger::ChargeFor(8000, 85, Fen(2000)), 1000);
+  EXPECT_EQ(Charged(), usage - credit);
+  EXPECT_EQ(m_->RunOnce().entries, 0);
+  ExpectVerifies();
+}
+
 TEST_F(MeteringTest, JobsWithoutAnOfferAreSkipped) {
   ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
     Job j = *txn.Get<Job>("job-1");

@@ -227,6 +227,74 @@ FieldDef<Job> PlacementField() {
   return f;
 }
 
+FieldDef<Job> InterruptionsField() {
+  FieldDef<Job> f;
+  f.name = "interruptions";
+  f.flags = kServer;
+  const Json time = {{"type", "string"}, {"format", "date-time"}};
+  const Json str = {{"type", "string"}};
+  f.schema = {
+      {"type", "array"},
+      {"description",
+       "failed attempts (requeued or final): when and why; provider-side time lost after "
+       "useful_until is not charged and earns the offer's SLA credit"},
+      {"items",
+       {{"type", "object"},
+        {"properties",
+         {{"attempt", {{"type", "integer"}}},
+          {"cause", {{"type", "string"},
+                     {"enum", {"node_lost", "device_fault", "task_lost", "task_failed"}}}},
+          {"provider_side", {{"type", "boolean"}}},
+          {"started_at", time},
+          {"failed_at", time},
+          {"useful_until", time},
+          {"lost_s", {{"type", "integer"}}},
+          {"pool_id", str},
+          {"supplier_org_id", str},
+          {"node_id", str}}}}}};
+  f.get = [](const Job& j) -> Json {
+    if (j.interruptions.empty()) return Json();
+    Json a = Json::array();
+    for (const auto& i : j.interruptions) {
+      a.push_back({{"attempt", i.attempt},
+                   {"cause", i.cause},
+                   {"provider_side", i.provider_side()},
+                   {"started_at", FormatTimestamp(i.started_at)},
+                   {"failed_at", FormatTimestamp(i.failed_at)},
+                   {"useful_until", FormatTimestamp(i.useful_until)},
+                   {"lost_s", (i.failed_at.ms - i.useful_until.ms) / 1000},
+                   {"pool_id", i.pool_id},
+                   {"supplier_org_id", i.supplier_org_id},
+                   {"node_id", i.node_id}});
+    }
+    return a;
+  };
+  f.set = [](Job& j, const Json& v, const std::string& path) -> Status {
+    j.interruptions.clear();
+    if (v.is_null()) return OkStatus();
+    if (!v.is_array()) return InvalidArgument("must be an array", path);
+    for (size_t k = 0; k < v.size(); ++k) {
+      const Json& x = v[k];
+      const std::string p = path + "[" + std::to_string(k) + "]";
+      if (!x.is_object()) return InvalidArgument("must be an object", p);
+      Interruption i;
+      i.attempt = x.value("attempt", 0);
+      i.cause = x.value("cause", "");
+      for (auto [key, out] : {std::pair{"started_at", &i.started_at},
+                              std::pair{"failed_at", &i.failed_at},
+                              std::pair{"useful_until", &i.useful_until}}) {
+        if (x.contains(key)) SUANLI_RETURN_IF_ERROR(CheckTimestamp(x[key], p + "." + key, out));
+      }
+      i.pool_id = x.value("pool_id", "");
+      i.supplier_org_id = x.value("supplier_org_id", "");
+      i.node_id = x.value("node_id", "");
+      j.interruptions.push_back(std::move(i));
+    }
+    return OkStatus();
+  };
+  return f;
+}
+
 }  // namespace
 
 const Schema<Org>& OrgSchema() {
@@ -490,6 +558,7 @@ const Schema<Job>& JobSchema() {
                                 "times the gang was requeued after a failure", 0, 1000000));
     s.fields.push_back(Int<Job>("max_restarts", &Job::max_restarts, 0,
                                 "requeues allowed before the job fails", 0, 100));
+    s.fields.push_back(InterruptionsField());
     return s;
   }();
   return s;

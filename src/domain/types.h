@@ -168,6 +168,19 @@ struct Placement {
   Timestamp checkpoint_at;  // newest file in the task's checkpoint directory
 };
 
+// One failed attempt of a job (its gang was requeued, or the job failed), recorded when the
+// failure is detected: what billing needs once the job has forgotten where it ran.
+struct Interruption {
+  int attempt = 0;        // the restart_count of the attempt that failed
+  std::string cause;      // node_lost | device_fault | task_lost (provider-side) | task_failed
+  Timestamp started_at;   // the attempt's start
+  Timestamp failed_at;    // when the platform detected the failure
+  Timestamp useful_until;  // the gang's oldest checkpoint (else started_at): work after it is lost
+  std::string pool_id, supplier_org_id, node_id;  // where it ran (node of its first task)
+  // Lost to the provider, not the job: a node or device failure the platform detected.
+  bool provider_side() const { return cause != "task_failed"; }
+};
+
 struct Job : Meta {
   std::string user_id;
   std::string name;
@@ -192,6 +205,7 @@ struct Job : Meta {
   Timestamp finished_at;
   int restart_count = 0;  // times the gang was requeued after a failure
   int max_restarts = 3;   // requeues allowed before the job fails
+  std::vector<Interruption> interruptions;  // failed attempts, oldest first
 };
 
 }  // namespace suanli::domain

@@ -63,14 +63,38 @@ void ChargeFailure(const Job& j, Timestamp now, bool requeued, const NodeStage& 
   }
 }
 
-// Requeues (or fails) `j`, charging the lost work to its nodes first.
-void Fail(Job& j, const std::string& reason, Timestamp now, const NodeStage& stage) {
+// Records the failed attempt on the job for billing (before RequeueJob forgets where it ran):
+// the gang resumes from its oldest checkpoint, so the work after it, detection included, is
+// lost. Attempts that never started cost nothing and are not recorded.
+void RecordInterruption(Job& j, const std::string& cause, Timestamp now) {
+  if (j.started_at.ms <= 0) return;
+  domain::Interruption i;
+  i.attempt = j.restart_count;
+  i.cause = cause;
+  i.started_at = j.started_at;
+  i.failed_at = now;
+  i.useful_until = now;
+  for (const auto& p : j.placement) {
+    i.useful_until.ms = std::min(i.useful_until.ms, std::max(j.started_at.ms, p.checkpoint_at.ms));
+  }
+  i.pool_id = j.pool_id;
+  i.supplier_org_id = j.supplier_org_id;
+  if (!j.placement.empty()) i.node_id = j.placement.front().node_id;
+  j.interruptions.push_back(std::move(i));
+}
+
+// Requeues (or fails) `j`, charging the lost work to its nodes and recording the interruption
+// (`cause`: node_lost, device_fault, task_lost, task_failed) first.
+void Fail(Job& j, const std::string& reason, const std::string& cause, Timestamp now,
+          const NodeStage& stage) {
   ChargeFailure(j, now, j.restart_count < j.max_restarts, stage);
+  RecordInterruption(j, cause, now);
   RequeueJob(j, reason, now);
 }
 
-// Moves a job along after its tasks changed: any failure requeues the gang.
-void SettleJob(Job& j, Timestamp now, const NodeStage& stage) {
+// Moves a job along after its tasks changed: any failure requeues the gang. `lost`: a task was
+// lost with its node (the agent no longer knows it), not failed by the job itself.
+void SettleJob(Job& j, Timestamp now, bool lost, const NodeStage& stage) {
   std::string failure;
   bool all_succeeded = true, all_started = true;
   for (size_t i = 0; i < j.placement.size(); ++i) {
@@ -82,7 +106,7 @@ void SettleJob(Job& j, Timestamp now, const NodeStage& stage) {
     all_started = all_started && (p.state == "running" || p.state == "succeeded");
   }
   if (!failure.empty()) {
-    Fail(j, failure, now, stage);
+    Fail(j, failure, lost ? "task_lost" : "task_failed", now, stage);
   } else if (all_succeeded) {
     j.state = "succeeded";
     j.state_reason.clear();
@@ -141,6 +165,7 @@ Changes Compute(const SyncRequest& req, const std::set<std::string>& node_jobs, 
     if (r.state == "failed" && !r.message.empty()) j->state_reason = r.message;
   }
   // A task the server believes runs here but the agent no longer knows was lost with it.
+  std::set<std::string> lost_jobs;
   for (const auto& id : node_jobs) {
     auto current = get_job(id);
     if (!current || !Active(*current)) continue;
@@ -152,9 +177,10 @@ Changes Compute(const SyncRequest& req, const std::set<std::string>& node_jobs, 
       if (j->placement[i].state != "running") continue;
       j->placement[i].state = "failed";
       j->placement[i].exit_code = -1;
+      lost_jobs.insert(id);
     }
   }
-  for (auto& [id, j] : c.jobs) SettleJob(j, now, stage);
+  for (auto& [id, j] : c.jobs) SettleJob(j, now, lost_jobs.count(id) > 0, stage);
 
   if (node->state == "down" && node->state_reason.rfind("no heartbeat", 0) == 0) {
     Node* n = stage(node->id);
@@ -187,7 +213,7 @@ Changes Compute(const SyncRequest& req, const std::set<std::string>& node_jobs, 
       Job* j = job_copy(id);
       if (!j || !Active(*j)) continue;
       Fail(*j, "device " + std::to_string(f.device) + " of " + name + " failed (" + f.kind + ")",
-           now, stage);
+           "device_fault", now, stage);
     }
   }
   return c;
@@ -308,7 +334,7 @@ void ExecutionService::CheckLiveness(int64_t now) {
         auto j = txn.Get<Job>(job_id);
         if (!j || !Active(*j) || !OnNode(*j, id)) continue;
         Job next = *j;
-        Fail(next, "node " + name + " stopped answering", txn.now(), stage);
+        Fail(next, "node " + name + " stopped answering", "node_lost", txn.now(), stage);
         txn.Put(std::move(next), "requeue");
         ++requeued;
       }

@@ -222,6 +222,19 @@ TEST_F(ExecutionServiceTest, AFailureCostsTheWorkSinceTheLastCheckpoint) {
   clock_.Advance(Millis(10'000));
   Sync(node, {R(k, "failed", 1, "")});
   ASSERT_EQ(GetJob(id).state, "pending");
+  // The job records the attempt for billing: a crash (the job's own fault), where it ran,
+  // and that the work after the checkpoint was lost.
+  const Job failed = GetJob(id);
+  ASSERT_EQ(failed.interruptions.size(), 1u);
+  const domain::Interruption& in = failed.interruptions[0];
+  EXPECT_EQ(in.attempt, 0);
+  EXPECT_EQ(in.cause, "task_failed");
+  EXPECT_FALSE(in.provider_side());
+  EXPECT_EQ(in.failed_at.ms - in.started_at.ms, 30'000);
+  EXPECT_EQ(in.failed_at.ms - in.useful_until.ms, 10'000);
+  EXPECT_EQ(in.node_id, node);
+  EXPECT_FALSE(in.pool_id.empty());
+  EXPECT_TRUE(failed.pool_id.empty());  // the job itself forgot where it ran
   Node n = GetNode(node);
   EXPECT_EQ(n.requeued_unit_ms, 8 * 30'000);  // 8 devices held for 30 s
   EXPECT_EQ(n.lost_unit_ms, 8 * 10'000);      // of which the 10 s since the checkpoint are lost
@@ -285,6 +298,12 @@ TEST_F(ExecutionServiceTest, ASilentNodeGoesDownAndItsWorkMovesElsewhere) {
   Job j = GetJob(id);
   EXPECT_EQ(j.state, "pending");
   EXPECT_EQ(j.restart_count, 1);
+  // Provider-side: no checkpoint, so all of the attempt, detection included, was lost.
+  ASSERT_EQ(j.interruptions.size(), 1u);
+  EXPECT_EQ(j.interruptions[0].cause, "node_lost");
+  EXPECT_TRUE(j.interruptions[0].provider_side());
+  EXPECT_EQ(j.interruptions[0].useful_until, j.interruptions[0].started_at);
+  EXPECT_GT(j.interruptions[0].failed_at.ms - j.interruptions[0].started_at.ms, 10'000);
   Round();
   j = GetJob(id);
   ASSERT_EQ(j.state, "scheduled");
@@ -312,6 +331,9 @@ TEST_F(ExecutionServiceTest, ADeviceFaultCordonsTheNodeAndRepeatedFaultsDrainIt)
   j = GetJob(id);
   EXPECT_EQ(j.state, "pending");
   EXPECT_EQ(j.restart_count, 1);
+  ASSERT_EQ(j.interruptions.size(), 1u);
+  EXPECT_EQ(j.interruptions[0].cause, "device_fault");
+  EXPECT_EQ(j.interruptions[0].node_id, node);
   Round();
   j = GetJob(id);
   ASSERT_EQ(j.state, "scheduled");
@@ -338,6 +360,9 @@ TEST_F(ExecutionServiceTest, ATaskTheAgentForgotIsLost) {
   Job j = GetJob(id);
   EXPECT_EQ(j.state, "pending");
   EXPECT_EQ(j.restart_count, 1);
+  ASSERT_EQ(j.interruptions.size(), 1u);
+  EXPECT_EQ(j.interruptions[0].cause, "task_lost");
+  EXPECT_TRUE(j.interruptions[0].provider_side());
 }
 
 TEST_F(ExecutionServiceTest, SimulatedNodesRunTasksForTheirEstimate) {

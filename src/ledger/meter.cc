@@ -13,8 +13,16 @@ std::string_view BillingModeName(BillingMode m) {
   return "?";
 }
 
+namespace {
+
+std::string KeySuffix(const UsageRecord& r) {
+  return r.attempt >= 0 ? ":attempt" + std::to_string(r.attempt) : std::string();
+}
+
+}  // namespace
+
 std::string UsageKey(const UsageRecord& r) {
-  return "usage:" + r.allocation + ":" + std::to_string(r.from.ms);
+  return "usage:" + r.allocation + ":" + std::to_string(r.from.ms) + KeySuffix(r);
 }
 
 namespace {
@@ -84,6 +92,7 @@ Result<std::vector<EntryDraft>> MeterUsage(const UsageRecord& r, const MeterConf
   if (r.lost_seconds > 0) u.attrs["lost_s"] = std::to_string(r.lost_seconds);
   if (before > 0) u.attrs["before_s"] = std::to_string(before);
   if (r.failed) u.attrs["failed"] = "1";
+  if (r.attempt >= 0) u.attrs["attempt"] = std::to_string(r.attempt);
   if (charge.v > 0) u.lines.push_back({BuyerBalance(r.buyer), charge});
   if ((charge - fee).v != 0) u.lines.push_back({SupplierReceivable(r.supplier), -(charge - fee)});
   if (fee.v != 0) u.lines.push_back({std::string(kFeeRevenue), -fee});
@@ -94,7 +103,7 @@ Result<std::vector<EntryDraft>> MeterUsage(const UsageRecord& r, const MeterConf
   if (credit.v > 0) {
     EntryDraft s;
     s.kind = EntryKind::kSlaCredit;
-    s.key = "sla:" + r.allocation + ":" + std::to_string(r.from.ms);
+    s.key = "sla:" + r.allocation + ":" + std::to_string(r.from.ms) + KeySuffix(r);
     s.memo = "SLA credit for " + std::to_string(r.lost_seconds) + " s lost, job " + r.job;
     s.attrs = {{"job", r.job},
                {"allocation", r.allocation},

@@ -41,6 +41,9 @@ struct UsageRecord {
   int64_t billed_seconds_before = 0;  // billable seconds of this allocation already billed
   int64_t sla_credit_bps = 0;     // the offer's SLA: credit this share of the lost time's value
   bool failed = false;            // the allocation ended in failure at `to`
+  // The settlement of a failed attempt (billing/settle.h): its number, recorded as the
+  // attribute `attempt`, and the keys get ":attempt<N>" appended. -1 = an ordinary record.
+  int attempt = -1;
   std::vector<UsageItem> items;
 };
 
@@ -48,7 +51,8 @@ struct MeterConfig {
   int64_t fee_bps = 500;  // platform fee, 5%
 };
 
-// The idempotency key of a record: one usage entry per (allocation, period start).
+// The idempotency key of a record: one usage entry per (allocation, period start), and one per
+// settled attempt ("usage:<allocation>:<from ms>[:attempt<N>]").
 std::string UsageKey(const UsageRecord& r);
 
 // The usage entry and, when lost time earns a credit, the SLA credit entry. InvalidArgument
