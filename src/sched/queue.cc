@@ -2,19 +2,69 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <tuple>
 
 namespace suanli::sched {
 
 namespace {
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
 int64_t JobGpu(const Job& j) { return j.request.task.total_gpu_milli() * j.request.gang_size; }
 int64_t JobCpu(const Job& j) { return j.request.task.cpu_milli * j.request.gang_size; }
+
+// Whether a node of this size and model could ever hold the task, empty.
+bool CouldEverHold(const Node& n, const Request& r) {
+  const TaskDemand& t = r.task;
+  if (!n.alive || n.state != NodeState::kUp) return false;
+  if (n.cpu_total < t.cpu_milli || n.mem_total < t.memory_mib) return false;
+  if (!t.uses_gpu()) return true;
+  return (r.model_mask >> n.model & 1) && n.gpu_count >= t.gpu_count;
+}
+
 }  // namespace
+
+QueueScheduler::Room QueueScheduler::Room::Of(const Node& n) {
+  Room r;
+  r.cpu_free = n.cpu_free;
+  r.mem_free = n.mem_free;
+  r.gpu_count = n.gpu_count;
+  r.gpu_free = n.gpu_free;
+  return r;
+}
+
+namespace {
+
+// The task fits in a (hypothetical) room.
+bool FitsOn(const QueueScheduler::Room& n, const Request& r) {
+  const TaskDemand& t = r.task;
+  if (n.cpu_free < t.cpu_milli || n.mem_free < t.memory_mib) return false;
+  if (!t.uses_gpu()) return true;
+  int ok = 0;
+  for (int i = 0; i < n.gpu_count; ++i) ok += n.gpu_free[i] >= t.gpu_milli;
+  return ok >= t.gpu_count;
+}
+
+// A failed shape within one Schedule call: the same request fails again until room is freed.
+using Shape = std::tuple<int64_t, int64_t, int, int, ModelMask, int, bool>;
+Shape ShapeOf(const Job& j, bool off_reserved) {
+  const Request& r = j.request;
+  return {r.task.cpu_milli, r.task.memory_mib, r.task.gpu_count, r.task.gpu_milli, r.model_mask,
+          r.gang_size, off_reserved};
+}
+
+}  // namespace
+
+int64_t QueueScheduler::Running::expected_end() const {
+  return job.expected_runtime_ms > 0 ? start_ms + job.expected_runtime_ms : kNever;
+}
 
 Status QueueScheduler::Submit(const Job& job) {
   if (queue_.count(job.id) || running_.count(job.id)) {
     return InvalidArgument("job id already known", "id");
   }
+  if (job.request.gang_size < 1) return InvalidArgument("must be at least 1", "gang_size");
   queue_.emplace(job.id, job);
   return OkStatus();
 }
@@ -49,6 +99,7 @@ void QueueScheduler::Account(const Job& j, int sign) {
 // Class, then starved-first, then DRF share, then submit time, then id.
 std::vector<Job> QueueScheduler::Ordered(int64_t now_ms) const {
   std::vector<std::tuple<int, int, double, int64_t, uint64_t>> keys;
+  keys.reserve(queue_.size());
   for (const auto& [id, j] : queue_) {
     bool starved = now_ms - j.submit_ms > opts_.starvation_ms;
     keys.emplace_back(static_cast<int>(j.priority), starved ? 0 : 1, DominantShare(j.org),
@@ -56,6 +107,7 @@ std::vector<Job> QueueScheduler::Ordered(int64_t now_ms) const {
   }
   std::sort(keys.begin(), keys.end());
   std::vector<Job> out;
+  out.reserve(keys.size());
   for (const auto& k : keys) out.push_back(queue_.at(std::get<4>(k)));
   return out;
 }
@@ -63,87 +115,195 @@ std::vector<Job> QueueScheduler::Ordered(int64_t now_ms) const {
 bool QueueScheduler::TryStart(const Job& j, int64_t now_ms, ScheduleEvents* ev) {
   auto p = engine_->Place(j.request);
   if (!p) return false;
-  running_[j.id] = Running{j, p->id, now_ms, JobCpu(j), JobGpu(j)};
+  Running r{j, p->id, now_ms, JobCpu(j), JobGpu(j), {}, p->tasks};
+  spot_running_ += j.priority == PriorityClass::kSpot;
+  for (const TaskPlacement& t : p->tasks) {
+    if (std::find(r.nodes.begin(), r.nodes.end(), t.node) == r.nodes.end()) r.nodes.push_back(t.node);
+  }
+  for (NodeSlot s : r.nodes) on_node_[s].push_back(j.id);
+  running_[j.id] = std::move(r);
   Account(j, +1);
   queue_.erase(j.id);
   ev->started.emplace_back(j.id, *p);
   return true;
 }
 
-bool QueueScheduler::PreemptFor(const Job& j, int64_t now_ms, ScheduleEvents* ev) {
-  if (j.priority == PriorityClass::kSpot) return false;
-  std::vector<const Running*> spot;
-  int64_t spot_gpu = 0;
-  for (const auto& [id, r] : running_) {
-    if (r.job.priority == PriorityClass::kSpot) {
-      spot.push_back(&r);
-      spot_gpu += r.gpu;
-    }
+void QueueScheduler::Stop(uint64_t id) {
+  Running& r = running_.at(id);
+  spot_running_ -= r.job.priority == PriorityClass::kSpot;
+  (void)engine_->Release(r.alloc);
+  Account(r.job, -1);
+  for (NodeSlot s : r.nodes) {
+    auto& ids = on_node_[s];
+    ids.erase(std::find(ids.begin(), ids.end(), id));
+    if (ids.empty()) on_node_.erase(s);
   }
-  const Cluster& c = engine_->cluster();
-  if (spot_gpu + c.total_gpu_milli() - c.allocated_gpu_milli() < JobGpu(j)) return false;
-  std::sort(spot.begin(), spot.end(), [](const Running* a, const Running* b) {
-    return std::tie(a->start_ms, a->job.id) > std::tie(b->start_ms, b->job.id);
-  });
-  std::vector<uint64_t> victims;
-  for (const Running* r : spot) victims.push_back(r->job.id);
-  for (uint64_t v : victims) {
-    Running r = running_.at(v);
-    (void)engine_->Release(r.alloc);
-    Account(r.job, -1);
-    running_.erase(v);
-    queue_.emplace(v, r.job);
-    ev->preempted.push_back(v);
-    if (TryStart(j, now_ms, ev)) return true;
-  }
-  return false;
+  running_.erase(id);
 }
 
-int64_t QueueScheduler::ShadowTime(const Job& j, int64_t now_ms) const {
-  std::vector<std::pair<int64_t, int64_t>> ends;  // (end, gpu)
-  for (const auto& [id, r] : running_) {
-    int64_t end = r.job.expected_runtime_ms > 0 ? r.start_ms + r.job.expected_runtime_ms
-                                                : std::numeric_limits<int64_t>::max();
-    ends.emplace_back(std::max(end, now_ms), r.gpu);
+void QueueScheduler::Running::GiveBack(NodeSlot slot, Room* n) const {
+  for (const TaskPlacement& t : tasks) {
+    if (t.node != slot) continue;
+    n->cpu_free += job.request.task.cpu_milli;
+    n->mem_free += job.request.task.memory_mib;
+    for (uint8_t d : t.devices) n->gpu_free[d] = static_cast<int16_t>(n->gpu_free[d] + t.gpu_milli);
   }
-  std::sort(ends.begin(), ends.end());
+}
+
+bool QueueScheduler::PreemptFor(const Job& j, int64_t now_ms, ScheduleEvents* ev) {
+  if (j.priority == PriorityClass::kSpot || spot_running_ == 0) return false;
+  // A failed search is not repeated for the same job within preempt_retry_ms.
+  if (no_preempt_.first == j.id && now_ms < no_preempt_.second) return false;
   const Cluster& c = engine_->cluster();
-  int64_t free = c.total_gpu_milli() - c.allocated_gpu_milli();
-  for (const auto& [end, gpu] : ends) {
-    if (free >= JobGpu(j)) return now_ms;
-    free += gpu;
-    if (free >= JobGpu(j)) return end;
+  // Per node that could hold one task: the spot jobs to evict there (newest first), fewest GPU.
+  std::vector<std::tuple<int64_t, uint32_t, NodeSlot, std::vector<uint64_t>>> options;
+  for (const auto& [slot, ids] : on_node_) {
+    const Node& n = c.node(slot);
+    if (!CouldEverHold(n, j.request)) continue;
+    std::vector<const Running*> spot;
+    for (uint64_t id : ids) {
+      const Running& r = running_.at(id);
+      if (r.job.priority == PriorityClass::kSpot) spot.push_back(&r);
+    }
+    if (spot.empty()) continue;
+    std::sort(spot.begin(), spot.end(), [](const Running* a, const Running* b) {
+      return std::tie(a->start_ms, a->job.id) > std::tie(b->start_ms, b->job.id);
+    });
+    std::vector<uint64_t> victims;
+    int64_t gpu = 0;
+    Room after = Room::Of(n);
+    for (const Running* r : spot) {
+      victims.push_back(r->job.id);
+      gpu += r->gpu;
+      r->GiveBack(slot, &after);
+      if (FitsOn(after, j.request)) {
+        options.emplace_back(gpu, n.rank, slot, victims);
+        break;
+      }
+    }
   }
-  return std::numeric_limits<int64_t>::max();
+  const size_t need = static_cast<size_t>(j.request.gang_size);
+  if (options.size() < need) {
+    no_preempt_ = {j.id, now_ms + opts_.preempt_retry_ms};
+    return false;
+  }
+  std::partial_sort(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(need),
+                    options.end());
+  std::set<uint64_t> evict;
+  for (size_t k = 0; k < need; ++k) evict.insert(std::get<3>(options[k]).begin(),
+                                                 std::get<3>(options[k]).end());
+  for (uint64_t v : evict) {
+    Job job = running_.at(v).job;
+    Stop(v);
+    queue_.emplace(v, job);
+    ev->preempted.push_back(v);
+  }
+  return TryStart(j, now_ms, ev);
+}
+
+int64_t QueueScheduler::Reserve(const Job& j, int64_t now_ms) {
+  reserved_.clear();
+  const Cluster& c = engine_->cluster();
+  std::vector<std::tuple<int64_t, uint32_t, NodeSlot>> when;  // (fit time, rank, node)
+  for (NodeSlot slot = 0; slot < c.slot_count(); ++slot) {
+    const Node& n = c.node(slot);
+    if (!CouldEverHold(n, j.request)) continue;
+    if (FitsOn(Room::Of(n), j.request)) {
+      when.emplace_back(now_ms, n.rank, slot);
+      continue;
+    }
+    auto it = on_node_.find(slot);
+    if (it == on_node_.end()) continue;
+    std::vector<std::pair<int64_t, uint64_t>> ends;
+    for (uint64_t id : it->second) ends.emplace_back(running_.at(id).expected_end(), id);
+    std::sort(ends.begin(), ends.end());
+    Room after = Room::Of(n);
+    for (const auto& [end, id] : ends) {
+      if (end == kNever) break;
+      running_.at(id).GiveBack(slot, &after);
+      if (FitsOn(after, j.request)) {
+        when.emplace_back(std::max(end, now_ms), n.rank, slot);
+        break;
+      }
+    }
+  }
+  const size_t need = static_cast<size_t>(j.request.gang_size);
+  if (when.size() < need) return kNever;
+  std::partial_sort(when.begin(), when.begin() + static_cast<std::ptrdiff_t>(need), when.end());
+  int64_t shadow = now_ms;
+  for (size_t k = 0; k < need; ++k) {
+    shadow = std::max(shadow, std::get<0>(when[k]));
+    reserved_.push_back(std::get<2>(when[k]));
+  }
+  return shadow;
+}
+
+void QueueScheduler::SetReservedCordoned(bool cordoned) {
+  Cluster& c = engine_->cluster();
+  if (cordoned) {
+    for (NodeSlot s : reserved_) {
+      if (c.node(s).alive && c.node(s).state == NodeState::kUp) {
+        (void)c.SetNodeState(s, NodeState::kCordoned);
+        held_.push_back(s);
+      }
+    }
+  } else {
+    for (NodeSlot s : held_) (void)c.SetNodeState(s, NodeState::kUp);
+    held_.clear();
+  }
 }
 
 ScheduleEvents QueueScheduler::Schedule(int64_t now_ms) {
   ScheduleEvents ev;
-  reservation_ = {0, 0};
+  // The reservation is kept while the same job heads the queue and its shadow time is ahead:
+  // the head tries to start first on every call anyway, so a stale reservation only holds
+  // nodes a little longer; recomputing it on every event would cost O(nodes) each time.
+  const std::pair<uint64_t, int64_t> previous = reservation_;
   bool reserved = false;
   int64_t shadow = 0;
+  int tests = 0;
+  std::set<Shape> failed;  // shapes that found no room in this call
   for (const Job& j : Ordered(now_ms)) {
     if (!queue_.count(j.id) || OverQuota(j)) continue;
-    if (reserved) {  // backfill: only what ends before the head's reservation
-      bool ends_in_time = j.expected_runtime_ms > 0 && now_ms + j.expected_runtime_ms <= shadow;
-      if (ends_in_time) TryStart(j, now_ms, &ev);
+    if (!reserved) {
+      if (TryStart(j, now_ms, &ev)) continue;
+      size_t before = ev.preempted.size();
+      if (PreemptFor(j, now_ms, &ev)) continue;
+      if (ev.preempted.size() > before) failed.clear();  // evicted, yet no fit: room changed
+      reserved = true;
+      if (previous.first == j.id && previous.second > now_ms && !reserved_.empty()) {
+        shadow = previous.second;
+      } else {
+        shadow = Reserve(j, now_ms);
+      }
+      reservation_ = {j.id, shadow};
+      if (shadow == kNever) reserved_.clear();
+      SetReservedCordoned(true);
       continue;
     }
-    if (TryStart(j, now_ms, &ev) || PreemptFor(j, now_ms, &ev)) continue;
-    reserved = true;
-    shadow = ShadowTime(j, now_ms);
-    reservation_ = {j.id, shadow};
+    if (++tests > opts_.max_backfill_tests) break;
+    // Backfill: a job that ends by the shadow time may use any node; others only free ones.
+    const bool ends_in_time = j.expected_runtime_ms > 0 && now_ms + j.expected_runtime_ms <= shadow;
+    const Shape shape = ShapeOf(j, !ends_in_time);
+    if (failed.count(shape)) continue;
+    if (ends_in_time) SetReservedCordoned(false);
+    bool started = TryStart(j, now_ms, &ev);
+    if (ends_in_time) SetReservedCordoned(true);
+    if (!started) failed.insert(shape);
+  }
+  if (reserved) {
+    SetReservedCordoned(false);
+  } else {
+    reservation_ = {0, 0};
+    reserved_.clear();
   }
   return ev;
 }
 
 Status QueueScheduler::Finish(uint64_t id) {
-  auto it = running_.find(id);
-  if (it == running_.end()) return NotFound("job not running");
-  Status s = engine_->Release(it->second.alloc);
-  Account(it->second.job, -1);
-  running_.erase(it);
-  return s;
+  if (!running_.count(id)) return NotFound("job not running");
+  Stop(id);
+  return OkStatus();
 }
 
 }  // namespace suanli::sched

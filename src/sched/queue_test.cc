@@ -78,5 +78,92 @@ TEST_F(QueueTest, StarvedJobMovesToTheFront) {
   EXPECT_EQ(ids[0], 9u);
 }
 
+// Two 4-GPU nodes. The head (4 GPUs) will fit on "a" at t=1000 and on "b" only at t=5000, so
+// it reserves "a". A long 2-GPU job may still start on "b": it cannot delay the head there.
+TEST(QueueReservation, HoldsOnlyTheNodesTheHeadWillUse) {
+  Cluster cluster;
+  NodeSlot a = cluster.AddNode({"a", 64000, 65536, 4, "G", "", ""}).value();
+  NodeSlot b = cluster.AddNode({"b", 64000, 65536, 4, "G", "", ""}).value();
+  Engine engine(&cluster, *MakePolicy("bestfit", {}));
+  QueueScheduler q(&engine);
+  auto job = [](uint64_t id, int gpus, int64_t submit, int64_t runtime) {
+    return Job{id, "o", PriorityClass::kNormal, {{1000, 1, gpus, 1000}, 1, kAnyModel, false},
+               submit, runtime};
+  };
+  ASSERT_TRUE(q.Submit(job(1, 4, 0, 1000)).ok());
+  auto first = q.Schedule(0);
+  ASSERT_EQ(first.started.size(), 1u);
+  const NodeSlot one = first.started[0].second.tasks[0].node;  // job 1's node (4 GPUs, to t=1000)
+  const NodeSlot other = one == a ? b : a;
+  ASSERT_TRUE(q.Submit(job(2, 2, 1, 5000)).ok());
+  ASSERT_EQ(q.Schedule(1).started.size(), 1u);  // job 2 on the other node, to t=5001
+  ASSERT_TRUE(q.Submit(job(3, 4, 2, 100)).ok());     // head: no node has 4 free
+  ASSERT_TRUE(q.Submit(job(4, 2, 3, 100000)).ok());  // long, 2 GPUs
+  auto ev = q.Schedule(10);
+  ASSERT_EQ(ev.started.size(), 1u);
+  EXPECT_EQ(ev.started[0].first, 4u);
+  EXPECT_EQ(ev.started[0].second.tasks[0].node, other);
+  EXPECT_EQ(q.reservation(), (std::pair<uint64_t, int64_t>{3, 1000}));
+  EXPECT_EQ(q.reserved_nodes(), std::vector<NodeSlot>{one});
+  EXPECT_EQ(cluster.node(one).state, NodeState::kUp);  // held only while backfilling
+  // A long job that would need the reserved node waits.
+  ASSERT_TRUE(q.Submit(job(5, 1, 11, 100000)).ok());
+  EXPECT_TRUE(q.Schedule(12).started.empty());
+  ASSERT_TRUE(q.Finish(1).ok());
+  auto at_shadow = q.Schedule(1000);
+  ASSERT_FALSE(at_shadow.started.empty());
+  EXPECT_EQ(at_shadow.started[0].first, 3u);  // the head got its node at its shadow time
+}
+
+TEST_F(QueueTest, PreemptionEvictsOnlyWhatTheJobNeeds) {
+  ASSERT_TRUE(queue_->Submit(MakeJob(1, 1, PriorityClass::kSpot, 0, 100)).ok());
+  ASSERT_TRUE(queue_->Submit(MakeJob(2, 1, PriorityClass::kSpot, 1, 100)).ok());
+  ASSERT_TRUE(queue_->Submit(MakeJob(3, 2, PriorityClass::kSpot, 2, 100)).ok());
+  EXPECT_EQ(Ids(queue_->Schedule(2)).size(), 3u);  // the node's 4 GPUs are all spot work
+  // A job that can never fit (8 GPUs on a 4-GPU node) evicts nothing.
+  ASSERT_TRUE(queue_->Submit(MakeJob(4, 8, PriorityClass::kHigh, 3, 100)).ok());
+  EXPECT_TRUE(queue_->Schedule(3).preempted.empty());
+  ASSERT_TRUE(queue_->Cancel(4).ok());
+  // One GPU for a normal job: only the newest spot job goes (it frees 2).
+  ASSERT_TRUE(queue_->Submit(MakeJob(5, 1, PriorityClass::kNormal, 4, 100)).ok());
+  auto ev = queue_->Schedule(4);
+  EXPECT_EQ(ev.preempted, std::vector<uint64_t>{3});
+  EXPECT_EQ(Ids(ev).front(), 5u);
+  EXPECT_EQ(queue_->running(), 3u);  // jobs 1, 2 and 5
+}
+
+// X: a normal 3-GPU job and the newest spot job (1 GPU). Y: an older spot job (2 GPUs) and a
+// normal 2-GPU job. A normal 2-GPU job can only get room on Y, so only Y's spot job goes;
+// evicting newest-first across the pool would also have killed X's for nothing.
+TEST(QueuePreemption, EvictsOnTheNodeWhereItHelps) {
+  Cluster cluster;
+  NodeSlot x = cluster.AddNode({"x", 64000, 65536, 4, "G", "", ""}).value();
+  NodeSlot y = cluster.AddNode({"y", 64000, 65536, 4, "G", "", ""}).value();
+  Engine engine(&cluster, *MakePolicy("bestfit", {}));
+  QueueScheduler q(&engine);
+  auto job = [](uint64_t id, int gpus, PriorityClass p, int64_t submit) {
+    return Job{id, "o", p, {{1000, 1, gpus, 1000}, 1, kAnyModel, false}, submit, 100};
+  };
+  auto start_on = [&](NodeSlot only, const Job& j) {
+    NodeSlot not_it = only == x ? y : x;
+    ASSERT_TRUE(cluster.SetNodeState(not_it, NodeState::kCordoned).ok());
+    ASSERT_TRUE(q.Submit(j).ok());
+    auto ev = q.Schedule(j.submit_ms);
+    ASSERT_TRUE(cluster.SetNodeState(not_it, NodeState::kUp).ok());
+    ASSERT_EQ(ev.started.size(), 1u);
+    ASSERT_EQ(ev.started[0].second.tasks[0].node, only);
+  };
+  start_on(x, job(1, 3, PriorityClass::kNormal, 0));
+  start_on(y, job(2, 2, PriorityClass::kSpot, 1));
+  start_on(y, job(3, 2, PriorityClass::kNormal, 1));
+  start_on(x, job(4, 1, PriorityClass::kSpot, 2));  // the newest spot job
+  ASSERT_TRUE(q.Submit(job(5, 2, PriorityClass::kNormal, 3)).ok());
+  auto ev = q.Schedule(3);
+  EXPECT_EQ(ev.preempted, std::vector<uint64_t>{2});
+  ASSERT_EQ(ev.started.size(), 1u);
+  EXPECT_EQ(ev.started[0].first, 5u);
+  EXPECT_EQ(ev.started[0].second.tasks[0].node, y);
+}
+
 }  // namespace
 }  // namespace suanli::sched

@@ -35,6 +35,7 @@ struct SimulateFlags {
   std::string mode = "published";
   std::string plot;
   int threads = 2;
+  double load = 0, hours = 24;
   bool json = false, quiet = false;
 };
 
@@ -184,6 +185,12 @@ int SimulateMain(int argc, char** argv) {
   app.add_option("--seed", f.seed, "random seed");
   app.add_option("--seeds", f.seeds, "seed range A-B: run each and add mean and sd");
   app.add_option("--mode", f.mode, "published (the paper's method) or timed (arrivals, departures, queue)");
+  app.add_option("--load", f.load,
+                 "timed mode: replay at this offered GPU load (% of capacity) by compressing "
+                 "arrival times; 0 = as recorded")
+      ->check(CLI::Range(0.0, 1000.0));
+  app.add_option("--hours", f.hours, "timed mode with --load: length of the arrival window")
+      ->check(CLI::Range(0.01, 8760.0));
   app.add_option("--plot", f.plot, "write an SVG chart of unallocated GPU against arrived workload");
   app.add_option("--threads", f.threads, "worker threads for several seeds/policies");
   app.add_flag("--json", f.json, "print one JSON object");
@@ -212,7 +219,7 @@ int SimulateMain(int argc, char** argv) {
   if (!nodes) return Usage(nodes.error().ToString());
   auto tasks = LoadTasks(f.pods);
   if (!tasks) return Usage(tasks.error().ToString());
-  if (f.mode == "timed") return RunTimedMode(f.policy, seeds, *nodes, *tasks, f.json, f.plot, f.quiet);
+  if (f.mode == "timed") return RunTimedMode(f.policy, seeds, *nodes, *tasks, f.load, f.hours, f.json, f.plot, f.quiet);
   if (f.mode != "published") return Usage("bad --mode " + f.mode);
   return RunPublishedMode(f, policies, seeds, *nodes, *tasks);
 }
