@@ -219,7 +219,7 @@ int SimulateMain(int argc, char** argv) {
   if (!nodes) return Usage(nodes.error().ToString());
   auto tasks = LoadTasks(f.pods);
   if (!tasks) return Usage(tasks.error().ToString());
-  if (f.mode == "timed") return RunTimedMode(f.policy, seeds, *nodes, *tasks, f.load, f.hours, f.json, f.plot, f.quiet);
+  if (f.mode == "timed") return RunTimedMode(policies, seeds, *nodes, *tasks, f.load, f.hours, f.json, f.plot, f.quiet);
   if (f.mode != "published") return Usage("bad --mode " + f.mode);
   return RunPublishedMode(f, policies, seeds, *nodes, *tasks);
 }

@@ -221,45 +221,67 @@ Result<TimedResult> RunTimed(const std::vector<sched::NodeSpec>& nodes,
   return r;
 }
 
-int RunTimedMode(const std::string& policy, const std::vector<uint64_t>& seeds,
+namespace {
+
+nlohmann::json TimedJson(const TimedResult& r) {
+  return {{"policy", r.policy},
+          {"seed", r.seed},
+          {"mode", "timed"},
+          {"arrivals", r.tasks},
+          {"started", r.started},
+          {"completed", r.completed},
+          {"never_started", r.infeasible},
+          {"preemptions", r.preemptions},
+          {"wait_s_mean", r.wait_s_mean},
+          {"wait_s_p50", r.wait_s_p50},
+          {"wait_s_p95", r.wait_s_p95},
+          {"wait_s_max", r.wait_s_max},
+          {"jct_s_mean", r.jct_s_mean},
+          {"wait_s_mean_by_class", {{"high", r.wait_s_mean_by_class[0]},
+                                    {"normal", r.wait_s_mean_by_class[1]},
+                                    {"spot", r.wait_s_mean_by_class[2]}}},
+          {"mean_gap_s", r.mean_gap_s},
+          {"offered_load_pct", r.offered_load_pct},
+          {"window_h", r.window_h},
+          {"utilisation_pct_mean", r.utilisation_pct_mean}};
+}
+
+}  // namespace
+
+int RunTimedMode(const std::vector<std::string>& policies, const std::vector<uint64_t>& seeds,
                  const std::vector<sched::NodeSpec>& nodes, const std::vector<TraceTask>& tasks,
                  double load_pct, double hours, bool json, const std::string& plot,
                  bool quiet) {
-  ProgressBar bar("simulate --mode timed", 1, !quiet);
-  TimedOptions o{policy, seeds.front(), 4, load_pct, hours,
-                 [&bar](double d) { bar.Update(0, d); }};
-  auto r = RunTimed(nodes, tasks, o);
-  if (!r) {
-    std::fprintf(stderr, "simulate: %s\n", r.error().ToString().c_str());
-    return 2;
+  ProgressBar bar("simulate --mode timed", policies.size(), !quiet);
+  std::vector<TimedResult> results;
+  std::vector<PlotSeries> curves;
+  for (size_t k = 0; k < policies.size(); ++k) {
+    TimedOptions o{policies[k], seeds.front(), 4, load_pct, hours,
+                   [&bar, k](double d) { bar.Update(k, d); }};
+    auto r = RunTimed(nodes, tasks, o);
+    if (!r) {
+      std::fprintf(stderr, "simulate: %s\n", r.error().ToString().c_str());
+      return 2;
+    }
+    curves.push_back({policies[k], r->utilisation});
+    results.push_back(std::move(*r));
   }
   if (!plot.empty()) {
-    Status s = WriteCurvePlot(plot, {{policy, r->utilisation}}, "GPU allocated over time",
+    Status s = WriteCurvePlot(plot, curves, "GPU allocated over time",
                               "hours since the first arrival", "GPU allocated (%)");
     if (!s.ok()) {
       std::fprintf(stderr, "simulate: %s\n", s.ToString().c_str());
       return 2;
     }
   }
-  nlohmann::json j = {{"policy", r->policy},       {"seed", r->seed},
-                      {"mode", "timed"},           {"arrivals", r->tasks},
-                      {"started", r->started},     {"completed", r->completed},
-                      {"never_started", r->infeasible}, {"preemptions", r->preemptions},
-                      {"wait_s_mean", r->wait_s_mean}, {"wait_s_p50", r->wait_s_p50},
-                      {"wait_s_p95", r->wait_s_p95}, {"wait_s_max", r->wait_s_max},
-                      {"jct_s_mean", r->jct_s_mean},
-                      {"wait_s_mean_by_class", {{"high", r->wait_s_mean_by_class[0]},
-                                                {"normal", r->wait_s_mean_by_class[1]},
-                                                {"spot", r->wait_s_mean_by_class[2]}}},
-                      {"mean_gap_s", r->mean_gap_s},
-                      {"offered_load_pct", r->offered_load_pct},
-                      {"window_h", r->window_h},
-                      {"utilisation_pct_mean", r->utilisation_pct_mean}};
-  if (json) {
-    std::cout << j.dump() << "\n";
+  nlohmann::json out;
+  if (results.size() == 1) {
+    out = TimedJson(results.front());
   } else {
-    std::cout << j.dump(2) << "\n";
+    out = {{"mode", "timed"}, {"runs", nlohmann::json::array()}};
+    for (const auto& r : results) out["runs"].push_back(TimedJson(r));
   }
+  std::cout << (json ? out.dump() : out.dump(2)) << "\n";
   return 0;
 }
 

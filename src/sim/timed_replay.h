@@ -69,8 +69,9 @@ Result<Stream> MakeStream(const std::vector<TraceTask>& tasks, int64_t capacity_
 Result<TimedResult> RunTimed(const std::vector<sched::NodeSpec>& nodes,
                              const std::vector<TraceTask>& tasks, const TimedOptions& opts);
 
-// `simulate --mode timed`: runs RunTimed and prints its report; returns the exit code.
-int RunTimedMode(const std::string& policy, const std::vector<uint64_t>& seeds,
+// `simulate --mode timed`: runs RunTimed for each policy and prints the report (one object for
+// one policy, {"mode","runs"} for several); returns the exit code.
+int RunTimedMode(const std::vector<std::string>& policies, const std::vector<uint64_t>& seeds,
                  const std::vector<sched::NodeSpec>& nodes, const std::vector<TraceTask>& tasks,
                  double load_pct, double hours, bool json, const std::string& plot, bool quiet);
 
