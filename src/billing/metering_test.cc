@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "ledger/verify.h"
+#include "ledger/vouchers.h"
 
 namespace suanli::billing {
 namespace {
@@ -283,6 +284,36 @@ TEST_F(InterruptedJobTest, AFinalProviderSideFailureIsSettledToTheEnd) {
   const Fen credit = ledger::ApplyBps(ledger::ChargeFor(8000, 85, Fen(2000)), 1000);
   EXPECT_EQ(Charged(), usage - credit);
   EXPECT_EQ(m_->RunOnce().entries, 0);
+  ExpectVerifies();
+}
+
+TEST_F(InterruptedJobTest, VouchersOnReversedTimeGoBackToTheProgramme) {
+  // A 30% programme covers the buyer's bills; the entry with lost time is reversed with its
+  // voucher, so the programme ends up paying 30% of the useful time only.
+  ledger::Programme p;
+  p.id = "city";
+  p.regulator = "gov";
+  p.cap_per_company = Fen(1'000'000);
+  p.budget = Fen(10'000'000);
+  p.valid_from = Timestamp{0};
+  p.valid_until = Timestamp{4'000'000'000'000};
+  ASSERT_TRUE(ledger_->Post(ledger::ProgrammeDraft(p)));
+  ASSERT_TRUE(ledger_->Post(ledger::ApplyDraft({"app-b", "city", "org-b", Fen(1)})));
+  ASSERT_TRUE(ledger_->Post(ledger::DecisionDraft("app-b", "gov", true, "")));
+  RunThenFail("node_lost");
+  auto spent = [&] {
+    Fen out;
+    ledger_->WithBook([&](const ledger::Book& b) { out = b.Spent("city"); });
+    return out;
+  };
+  const Fen first = ledger::ChargeFor(8000, 610, Fen(2000));  // the entry that stays
+  const Fen second = ledger::ChargeFor(8000, 670, Fen(2000)) - first;
+  ASSERT_EQ(spent(), ledger::ApplyBps(first, 3000) + ledger::ApplyBps(second, 3000));
+  EXPECT_EQ(m_->RunOnce().settled, 1);
+  const Fen settled = ledger::ChargeFor(8000, 615, Fen(2000)) - first;  // 5 useful seconds
+  EXPECT_EQ(spent(), ledger::ApplyBps(first, 3000) + ledger::ApplyBps(settled, 3000));
+  const Fen credit = ledger::ApplyBps(ledger::ChargeFor(8000, 85, Fen(2000)), 1000);
+  EXPECT_EQ(Charged(), ledger::ChargeFor(8000, 615, Fen(2000)) - credit - spent());
   ExpectVerifies();
 }
 

@@ -1,9 +1,12 @@
 // Unit tests: money arithmetic, metering, the chain, idempotency, reversals, statements, and
 // verification catching tampering.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "ledger/ledger_test_util.h"
 #include "ledger/statement.h"
@@ -280,6 +283,70 @@ TEST(SqliteLedgerStore, MigratesSchemaV1) {
     return OkStatus();
   }).ok());
   EXPECT_EQ(formats, (std::vector<int>{1, 2, 2, 2}));
+}
+
+TEST(PostgresLedgerStore, ReadsV1RowsAfterAddingTheEncodingColumn) {
+  const char* base = std::getenv("SUANLI_TEST_PG_URL");
+  if (base == nullptr || *base == '\0') GTEST_SKIP() << "SUANLI_TEST_PG_URL is not set";
+  const std::string schema = "ledger_v1_" + std::to_string(::getpid());
+  auto exec = [&](const std::string& q) {
+    PGconn* c = PQconnectdb(base);
+    PGresult* r = PQexec(c, q.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    EXPECT_TRUE(ok) << PQerrorMessage(c);
+    PQclear(r);
+    PQfinish(c);
+  };
+  // A schema-v1 journal as the code before format v2 wrote it: one top-up hashed in v1.
+  Entry e;
+  e.seq = 1;
+  e.at = Timestamp{1'735'689'600'000};
+  e.kind = EntryKind::kTopup;
+  e.key = "t1";
+  e.memo = "first";
+  e.attrs = {{"by", "op"}};
+  e.lines = {{std::string(kPlatformCash), Fen(500)}, {BuyerBalance("b1"), Fen(-500)}};
+  e.encoding = kEncodingV1;
+  e.hash = ComputeHash(e);
+  exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema);
+  exec("SET search_path = " + schema + ";"
+       "CREATE TABLE ledger_schema(version int); INSERT INTO ledger_schema VALUES(1);"
+       "CREATE TABLE ledger_entries(seq bigint PRIMARY KEY, at_ms bigint NOT NULL, kind text NOT "
+       "NULL, ikey text NOT NULL UNIQUE, ref bigint NOT NULL, memo text NOT NULL, attrs text NOT "
+       "NULL, prev_hash text NOT NULL, hash text NOT NULL);"
+       "CREATE TABLE ledger_lines(seq bigint NOT NULL, idx int NOT NULL, account text NOT NULL, "
+       "amount bigint NOT NULL, PRIMARY KEY(seq, idx));"
+       "INSERT INTO ledger_entries VALUES(1, 1735689600000, 'topup', 't1', 0, 'first', "
+       "'{\"by\":\"op\"}', '" + HashHex(Hash{}) + "', '" + HashHex(e.hash) + "');"
+       "INSERT INTO ledger_lines VALUES(1, 0, 'platform:cash', 500), (1, 1, 'buyer:b1:balance', "
+       "-500);");
+  const std::string url = std::string(base) + (std::string(base).find('?') == std::string::npos
+                                                   ? "?"
+                                                   : "&") +
+                          "options=-csearch_path%3D" + schema;
+  {
+    auto store = OpenLedgerStore(url);
+    ASSERT_TRUE(store) << store.error().ToString();
+    FakeClock clock;
+    auto l = Ledger::Open(std::move(*store), clock);
+    ASSERT_TRUE(l) << l.error().ToString();
+    EXPECT_EQ((*l)->Balance(BuyerBalance("b1")).v, -500);
+    for (int m = 0; m < 2; ++m) ASSERT_TRUE((*l)->Post(UsageDraft(Minute("a1", m))));
+  }
+  auto store = OpenLedgerStore(url);
+  ASSERT_TRUE(store);
+  auto rep = Verify(**store);
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok) << rep->violation;
+  EXPECT_EQ(rep->entries, 3);
+  std::vector<int> formats;
+  ASSERT_TRUE((*store)->Scan(1, 0, [&](const Entry& x) {
+    formats.push_back(x.encoding);
+    return OkStatus();
+  }).ok());
+  EXPECT_EQ(formats, (std::vector<int>{1, 2, 2}));
+  store->reset();
+  exec("DROP SCHEMA " + schema + " CASCADE");
 }
 
 Entry SampleEntry() {

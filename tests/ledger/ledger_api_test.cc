@@ -21,8 +21,17 @@ class LedgerApi : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir("suanli_ledger_api");
+    // ledger_api_test runs on SQLite; ledger_api_test_pg (SUANLI_TEST_POSTGRES) on a fresh
+    // schema of $SUANLI_TEST_PG_URL, skipped when it is unset.
+#if defined(SUANLI_TEST_POSTGRES)
+    auto db = TestDatabase::Create(StoreKind::kPostgres, dir_->path());
+#else
+    auto db = TestDatabase::Create(StoreKind::kSqlite, dir_->path());
+#endif
+    if (!db) GTEST_SKIP() << db.error().ToString();
+    db_ = db->release();
     ServerOptions o;
-    o.db = dir_->path() + "/x.db";
+    o.db = db_->url();
     o.dir = dir_->path();
     o.demo = true;
     o.env = {{"SUANLI_BILLING_INTERVAL_S", "2"}};
@@ -40,8 +49,10 @@ class LedgerApi : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     delete server_;
+    delete db_;
     delete dir_;
     server_ = nullptr;
+    db_ = nullptr;
   }
 
   static const Party& With(const std::string& role, const std::string& without = {}) {
@@ -74,11 +85,13 @@ class LedgerApi : public ::testing::Test {
   }
 
   static TempDir* dir_;
+  static TestDatabase* db_;
   static ServerProcess* server_;
   static std::vector<Party>* parties_;
 };
 
 TempDir* LedgerApi::dir_ = nullptr;
+TestDatabase* LedgerApi::db_ = nullptr;
 ServerProcess* LedgerApi::server_ = nullptr;
 std::vector<Party>* LedgerApi::parties_ = new std::vector<Party>;
 
@@ -287,8 +300,8 @@ TEST_F(LedgerApi, TopupReversalAndVerify) {
 
   // Stopped, the same database verifies from the command line.
   ASSERT_TRUE(server_->Stop().ok());
-  const std::string cmd = std::string(std::getenv("SUANLI_BIN")) + " ledger verify --db " +
-                          server_->options().db + " > " + dir_->path() + "/verify.out 2>&1";
+  const std::string cmd = std::string(std::getenv("SUANLI_BIN")) + " ledger verify --db '" +
+                          server_->options().db + "' > " + dir_->path() + "/verify.out 2>&1";
   const int rc = std::system(cmd.c_str());
   EXPECT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 0) << ReadFile(dir_->path() + "/verify.out");
   ASSERT_TRUE(server_->Restart().ok());
