@@ -250,6 +250,39 @@ TEST_F(InterruptedJobTest, ProviderSideLostTimeIsNotChargedAndCreditedOnce) {
   ExpectVerifies();
 }
 
+TEST_F(InterruptedJobTest, ASettlementCutShortByACrashIsFinishedTheSameWay) {
+  // The reversal of the settlement reached the journal, then the process died before the
+  // settlement entry did: the restarted metering plans the same settlement (same period, same
+  // keys) and finishes it; nothing is reversed or credited twice.
+  RunThenFail("node_lost");
+  const std::string key = "usage:job-1:" + std::to_string(start_ + 610'000);
+  ledger::Entry second;
+  ASSERT_TRUE(ledger_->Scan(1, 0, [&](const ledger::Entry& e) {
+    if (e.key == key) second = e;
+    return OkStatus();
+  }).ok());
+  ASSERT_EQ(second.key, key);
+  ledger::EntryDraft rev;
+  rev.kind = ledger::EntryKind::kReversal;
+  rev.key = "sla-reverse:" + key;
+  rev.ref = second.seq;
+  for (const ledger::Line& l : second.lines) rev.lines.push_back({l.account, -l.amount});
+  ASSERT_TRUE(ledger_->Post(rev));
+  m_.reset();
+  OpenLedger();  // the ledger reopens from its file, as after a crash
+  Metering again(reg_.get(), ledger_.get(), &clock_, {});
+  ASSERT_TRUE(again.Recover().ok());
+  PassStats s = again.RunOnce();
+  EXPECT_EQ(s.settled, 1);
+  EXPECT_EQ(s.errors, 0);
+  const Fen usage = ledger::ChargeFor(8000, 615, Fen(2000));
+  const Fen credit = ledger::ApplyBps(ledger::ChargeFor(8000, 85, Fen(2000)), 1000);
+  EXPECT_EQ(Charged(), usage - credit);
+  EXPECT_EQ(Credited(), credit);
+  EXPECT_EQ(again.RunOnce().entries, 0);
+  ExpectVerifies();
+}
+
 TEST_F(InterruptedJobTest, ACrashOfTheJobsOwnTaskIsChargedWithoutCredit) {
   RunThenFail("task_failed");
   PassStats s = m_->RunOnce();
