@@ -19,7 +19,8 @@ class LedgerStore {
 
   // Appends `entries` (consecutive seqs, continuing the journal) in one transaction. OK only
   // once the transaction is durable (fsync'd); on error nothing of the batch is visible.
-  // A duplicate seq or idempotency key fails the whole batch (InvalidArgument).
+  // A duplicate seq fails the whole batch (InvalidArgument). Idempotency keys are unique by
+  // the Ledger's Book; PostgreSQL also keeps a unique index on them, SQLite (schema v3) not.
   virtual Status Append(const std::vector<Entry>& entries) = 0;
 
   // Calls `fn` for each entry with from_seq <= seq < to_seq (to_seq <= 0: to the end), in seq

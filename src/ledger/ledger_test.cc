@@ -285,6 +285,74 @@ TEST(SqliteLedgerStore, MigratesSchemaV1) {
   EXPECT_EQ(formats, (std::vector<int>{1, 2, 2, 2}));
 }
 
+TEST(SqliteLedgerStore, MigratesSchemaV2ToV3WithoutTheKeyIndex) {
+  TempDir dir;
+  Entry e;
+  e.seq = 1;
+  e.at = Timestamp{1'735'689'600'000};
+  e.kind = EntryKind::kTopup;
+  e.key = "t1";
+  e.lines = {{std::string(kPlatformCash), Fen(500)}, {BuyerBalance("b1"), Fen(-500)}};
+  e.hash = ComputeHash(e);
+  const std::string body = CanonicalBytes(e);
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(dir.Db().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE ledger_schema(version INTEGER);"
+                         "INSERT INTO ledger_schema VALUES(1), (2);"
+                         "CREATE TABLE ledger_journal(seq INTEGER PRIMARY KEY, ikey TEXT NOT NULL "
+                         "UNIQUE, body BLOB NOT NULL, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* ins = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO ledger_journal VALUES(1, 't1', ?, ?, ?)", -1, &ins,
+                               nullptr),
+            SQLITE_OK);
+  const Hash zero{};
+  sqlite3_bind_blob(ins, 1, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
+  sqlite3_bind_blob(ins, 2, zero.data(), 32, SQLITE_STATIC);
+  sqlite3_bind_blob(ins, 3, e.hash.data(), 32, SQLITE_STATIC);
+  ASSERT_EQ(sqlite3_step(ins), SQLITE_DONE);
+  sqlite3_finalize(ins);
+  sqlite3_close(db);
+  FakeClock clock;
+  {
+    auto l = OpenOrDie(dir.Db(), clock);
+    EXPECT_EQ(l->Balance(BuyerBalance("b1")).v, -500);
+    // Keys stay unique without the index: the Book answers a repeated key with the original.
+    EntryDraft repeat{EntryKind::kTopup, "t1", 0, "", {},
+                      {{std::string(kPlatformCash), Fen(700)}, {BuyerBalance("b1"), Fen(-700)}}};
+    auto again = l->Post(repeat);
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->duplicate);
+    EXPECT_EQ(again->entry.seq, 1);
+    ASSERT_TRUE(l->Post(UsageDraft(Minute("a1", 0))));
+  }
+  auto store = OpenLedgerStore(dir.Db());
+  ASSERT_TRUE(store);
+  auto rep = Verify(**store);
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok) << rep->violation;
+  EXPECT_EQ(rep->entries, 2);
+  ASSERT_EQ(sqlite3_open(dir.Db().c_str(), &db), SQLITE_OK);
+  int unique_indexes = -1;
+  sqlite3_exec(
+      db, "SELECT count(*) FROM pragma_index_list('ledger_journal') WHERE \"unique\" = 1",
+      [](void* out, int, char** v, char**) {
+        *static_cast<int*>(out) = std::atoi(v[0]);
+        return 0;
+      },
+      &unique_indexes, nullptr);
+  EXPECT_EQ(unique_indexes, 0);
+  // Still append-only.
+  EXPECT_NE(sqlite3_exec(db, "UPDATE ledger_journal SET ikey = 'x' WHERE seq = 1", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(db, "DELETE FROM ledger_journal WHERE seq = 2", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+}
+
 TEST(PostgresLedgerStore, ReadsV1RowsAfterAddingTheEncodingColumn) {
   const char* base = std::getenv("SUANLI_TEST_PG_URL");
   if (base == nullptr || *base == '\0') GTEST_SKIP() << "SUANLI_TEST_PG_URL is not set";
