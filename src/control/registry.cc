@@ -57,6 +57,13 @@ void Registry::ApplyPut(std::shared_ptr<const T> obj, std::shared_ptr<const std:
     if (it != table.end()) org_by_name_.erase(it->second.obj->name);
     org_by_name_[obj->name] = obj->id;
   }
+  if constexpr (std::is_same_v<T, Job>) {
+    if (domain::JobFinished(obj->state)) {
+      open_jobs_.erase(obj->id);
+    } else {
+      open_jobs_.insert(obj->id);
+    }
+  }
   if constexpr (std::is_same_v<T, Token> || std::is_same_v<T, User> || std::is_same_v<T, Org>)
     auth_generation_.fetch_add(1, std::memory_order_acq_rel);
   if constexpr (std::is_same_v<T, Node> || std::is_same_v<T, Pool> || std::is_same_v<T, Accelerator>)
@@ -77,7 +84,16 @@ void Registry::ApplyDelete(const std::string& id) {
   if constexpr (std::is_same_v<T, Token>) token_by_hash_.erase(it->second.obj->hash);
   if constexpr (std::is_same_v<T, User>) user_by_name_.erase(it->second.obj->name);
   if constexpr (std::is_same_v<T, Org>) org_by_name_.erase(it->second.obj->name);
+  if constexpr (std::is_same_v<T, Job>) open_jobs_.erase(id);
   table.erase(it);
+}
+
+void Registry::ForEachOpenJob(const std::function<void(const Entry<Job>&)>& fn) const {
+  std::shared_lock lock(mu_);
+  for (const auto& id : open_jobs_) {
+    auto it = jobs_.find(id);
+    if (it != jobs_.end()) fn(it->second);
+  }
 }
 
 template <class T>
@@ -86,6 +102,7 @@ Status Registry::LoadKind() {
   auto records = store_->LoadKind(schema.kind);
   if (!records) return records.error();
   TableOf<T>().clear();
+  if constexpr (std::is_same_v<T, Job>) open_jobs_.clear();
   for (const auto& r : *records) {
     Json j = Json::parse(r.body, nullptr, false);
     if (j.is_discarded())

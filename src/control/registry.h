@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -115,6 +116,10 @@ class Registry {
     std::shared_lock lock(mu_);
     for (const auto& [id, e] : TableOf<T>()) fn(e);
   }
+  // Calls fn(entry) for every job not yet finished (pending, scheduled, running), in id order,
+  // under the shared lock: O(open jobs), however many finished jobs the registry holds.
+  void ForEachOpenJob(const std::function<void(const Entry<domain::Job>&)>& fn) const;
+
   template <class T>
   size_t Count() const {
     std::shared_lock lock(mu_);
@@ -173,6 +178,7 @@ class Registry {
   std::unordered_map<std::string, std::string> token_by_hash_;  // guarded by mu_
   std::unordered_map<std::string, std::string> user_by_name_;
   std::unordered_map<std::string, std::string> org_by_name_;
+  std::set<std::string> open_jobs_;  // ids of jobs not finished; guarded by mu_
   std::atomic<uint64_t> auth_generation_{0};
   std::atomic<uint64_t> topology_generation_{0};
   std::unique_ptr<Committer> committer_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "control/rules.h"
@@ -121,6 +122,46 @@ TEST_F(RegistryTest, TxnSeesItsOwnStagedChanges) {
     return OkStatus();
   }).ok());
   EXPECT_TRUE(reg_->OrgIdByName("acme").empty());
+}
+
+TEST_F(RegistryTest, OpenJobsAreIndexedAcrossUpdatesDeletesAndReload) {
+  auto job = [&](std::string state) {
+    Job j;
+    j.id = ids_.NewId("job");
+    j.org_id = "org-1";
+    j.name = "j-" + state;
+    j.state = std::move(state);
+    return j;
+  };
+  Job pending = job("pending"), running = job("running"), done = job("succeeded");
+  ASSERT_TRUE(reg_->WriteSync({"user-1", "org-1", "r1"}, [&](Txn& txn) {
+    txn.Put(pending, "create");
+    txn.Put(running, "create");
+    txn.Put(done, "create");
+    return OkStatus();
+  }).ok());
+  auto open = [&] {
+    std::vector<std::string> ids;
+    reg_->ForEachOpenJob([&](const Entry<Job>& e) { ids.push_back(e.obj->id); });
+    return ids;
+  };
+  std::vector<std::string> both = {pending.id, running.id};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(open(), both);
+  running.state = "failed";
+  ASSERT_TRUE(reg_->WriteSync({"user-1", "org-1", "r2"}, [&](Txn& txn) {
+    txn.Put(running, "finish");
+    return OkStatus();
+  }).ok());
+  EXPECT_EQ(open(), std::vector<std::string>{pending.id});
+  Open();  // rebuilt from the store
+  EXPECT_EQ(open(), std::vector<std::string>{pending.id});
+  ASSERT_TRUE(reg_->WriteSync({"user-1", "org-1", "r3"}, [&](Txn& txn) {
+    txn.Delete<Job>(pending.id);
+    return OkStatus();
+  }).ok());
+  EXPECT_TRUE(open().empty());
+  EXPECT_EQ(reg_->Count<Job>(), 2u);
 }
 
 }  // namespace

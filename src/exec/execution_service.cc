@@ -283,7 +283,7 @@ void ExecutionService::RunOnce() {
 
 void ExecutionService::IndexJobs() {
   std::map<std::string, std::set<std::string>> index;
-  registry_->ForEach<Job>([&](const control::Entry<Job>& e) {
+  registry_->ForEachOpenJob([&](const control::Entry<Job>& e) {
     if (!Active(*e.obj)) return;
     for (const auto& p : e.obj->placement) index[p.node_id].insert(e.obj->id);
   });
@@ -357,7 +357,7 @@ void ExecutionService::RunSimulated(int64_t now) {
   if (simulated.empty()) return;
   std::vector<std::string> due;
   constexpr size_t kMaxPerRound = 512;
-  registry_->ForEach<Job>([&](const control::Entry<Job>& e) {
+  registry_->ForEachOpenJob([&](const control::Entry<Job>& e) {
     const Job& j = *e.obj;
     if (!Active(j) || j.placement.empty() || due.size() >= kMaxPerRound) return;
     for (const auto& p : j.placement)

@@ -221,14 +221,34 @@ sched::Request PlacementService::ToRequest(const Job& job, PoolState& pool) cons
 // Releases jobs that ended; restores placements of jobs this service does not hold yet.
 void PlacementService::SyncJobs() {
   std::vector<std::shared_ptr<const Job>> jobs;
-  registry_->ForEach<Job>([&](const control::Entry<Job>& e) {
-    const Job& j = *e.obj;
-    if (JobFinished(j.state) || j.state == "pending") {
-      if (held_.count(j.id)) jobs.push_back(e.obj);
-    } else if (!held_.count(j.id) && !j.placement.empty()) {
-      jobs.push_back(e.obj);
+  std::vector<std::string> gone;  // held jobs no longer in the registry
+  // Held jobs that finished or went back to pending (O(held)), then open jobs placed by an
+  // earlier run of the service (O(open)): finished jobs are never scanned.
+  for (const auto& [id, held] : held_) {
+    auto e = registry_->Get<Job>(id);
+    if (!e || JobFinished(e->obj->state) || e->obj->state == "pending") {
+      if (e) {
+        jobs.push_back(e->obj);
+      } else {
+        gone.push_back(id);
+      }
     }
+  }
+  registry_->ForEachOpenJob([&](const control::Entry<Job>& e) {
+    const Job& j = *e.obj;
+    if (j.state != "pending" && !held_.count(j.id) && !j.placement.empty()) jobs.push_back(e.obj);
   });
+  for (const auto& id : gone) {
+    auto it = held_.find(id);
+    PoolState& pool = Pool(it->second.pool_id);
+    if (const auto* p = pool.engine->Find(it->second.allocation)) {
+      for (const auto& t : p->tasks)
+        pool.gpu_allocated -= int64_t{t.gpu_milli} * static_cast<int64_t>(t.devices.size());
+    }
+    (void)pool.engine->Release(it->second.allocation);
+    held_.erase(it);
+    ++stats_.released;
+  }
   for (const auto& j : jobs) {
     auto it = held_.find(j->id);
     if (it != held_.end()) {  // finished, cancelled, or sent back to pending
@@ -307,7 +327,7 @@ void PlacementService::Record(std::vector<Decision>& decisions) {
 void PlacementService::PlacePending() {
   std::vector<std::shared_ptr<const Job>> pending;
   std::map<std::string, std::string> offer_pool;
-  registry_->ForEach<Job>([&](const control::Entry<Job>& e) {
+  registry_->ForEachOpenJob([&](const control::Entry<Job>& e) {
     if (e.obj->state == "pending" && !held_.count(e.obj->id)) pending.push_back(e.obj);
   });
   if (pending.empty()) return;
