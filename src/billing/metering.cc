@@ -269,10 +269,9 @@ PassStats Metering::RunOnce() {
       final_settled = final_settled || i.attempt == job->restart_count;
     }
     // The current attempt; a job whose last attempt failed was billed by its settlement.
-    if (job->started_at.ms <= 0 || final_settled || (Ended(job->state) && !job->interruptions.empty() &&
-                                                     job->interruptions.back().attempt == job->restart_count)) {
-      continue;
-    }
+    const bool last_failed = Ended(job->state) && !job->interruptions.empty() &&
+                             job->interruptions.back().attempt == job->restart_count;
+    if (job->started_at.ms <= 0 || final_settled || last_failed) continue;
     if (job->state != "running" && !Ended(job->state)) continue;
     const int64_t start = FloorTo(job->started_at.ms, 1000);
     int64_t end = job->state == "running" ? FloorTo(now, step) : FloorTo(job->finished_at.ms, 1000);
@@ -311,7 +310,9 @@ PassStats Metering::RunOnce() {
       continue;
     }
     const ledger::Entry& e = results[i]->entry;
-    if (!results[i]->duplicate) stats.entries += 1 + static_cast<int64_t>(results[i]->derived.size());
+    if (!results[i]->duplicate) {
+      stats.entries += 1 + static_cast<int64_t>(results[i]->derived.size());
+    }
     if (e.kind == ledger::EntryKind::kReversal) {
       // One of ours (settlements): mark what it reversed.
       for (auto& [from, b] : billed_[job_of[i]]) {

@@ -34,7 +34,7 @@ struct Billed {
 using BilledByFrom = std::map<int64_t, Billed>;  // by period start (ms)
 
 struct Settlement {
-  std::vector<int64_t> reverse;  // seqs to reverse, in order (a voucher before its usage)
+  std::vector<int64_t> reverse;    // seqs to reverse, in order (a voucher before its usage)
   int64_t from_ms = 0, to_ms = 0;  // the settlement entry's period
   int64_t lost_s = 0;              // provider-side seconds in it: not charged
   int64_t billed_before_s = 0;     // billable seconds of the attempt billed before `from`

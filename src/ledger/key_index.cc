@@ -8,7 +8,9 @@ uint64_t KeyIndex::HashOf(std::string_view key) {
   size_t i = 0;
   for (; i + 8 <= key.size(); i += 8) {
     uint64_t w = 0;
-    for (int b = 0; b < 8; ++b) w |= static_cast<uint64_t>(static_cast<uint8_t>(key[i + b])) << (8 * b);
+    for (int b = 0; b < 8; ++b) {
+      w |= static_cast<uint64_t>(static_cast<uint8_t>(key[i + b])) << (8 * b);
+    }
     h = (h ^ w) * 0x100000001b3ULL;
     h ^= h >> 29;
   }

@@ -301,7 +301,8 @@ TEST(SqliteLedgerStore, MigratesSchemaV2ToV3WithoutTheKeyIndex) {
                          "CREATE TABLE ledger_schema(version INTEGER);"
                          "INSERT INTO ledger_schema VALUES(1), (2);"
                          "CREATE TABLE ledger_journal(seq INTEGER PRIMARY KEY, ikey TEXT NOT NULL "
-                         "UNIQUE, body BLOB NOT NULL, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);",
+                         "UNIQUE, body BLOB NOT NULL, prev_hash BLOB NOT NULL, hash BLOB NOT "
+                         "NULL);",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_stmt* ins = nullptr;
