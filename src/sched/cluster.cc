@@ -14,6 +14,8 @@ Result<ModelId> Cluster::InternModel(std::string_view model, std::string_view ec
   if (models_.size() >= kMaxModels) return Err(ResourceExhausted("too many accelerator models"));
   models_.push_back({std::string(model), std::string(ecosystem)});
   buckets_.resize(models_.size() * kClasses);
+  gap_count_.resize(models_.size() * (kMilliPerDevice + 1));
+  idle_by_model_.resize(models_.size());
   return static_cast<ModelId>(models_.size() - 1);
 }
 
@@ -169,6 +171,10 @@ void Cluster::Unindex(NodeSlot slot) {
   nodes_[last].bucket_pos = n.bucket_pos;
   b.pop_back();
   domains_[n.domain].full_free -= n.full_free;
+  int32_t* gaps = &gap_count_[size_t{n.model} * (kMilliPerDevice + 1)];
+  for (int i = 0; i < n.gpu_count; ++i) --gaps[n.gpu_free[i]];
+  idle_by_model_[n.model] -= n.gpu_free_total;
+  ++version_;
   n.bucket = -1;
 }
 
@@ -180,6 +186,10 @@ void Cluster::Index(NodeSlot slot) {
   n.bucket_pos = static_cast<uint32_t>(b.size());
   b.push_back(slot);
   domains_[n.domain].full_free += n.full_free;
+  int32_t* gaps = &gap_count_[size_t{n.model} * (kMilliPerDevice + 1)];
+  for (int i = 0; i < n.gpu_count; ++i) ++gaps[n.gpu_free[i]];
+  idle_by_model_[n.model] += n.gpu_free_total;
+  ++version_;
 }
 
 }  // namespace suanli::sched

@@ -112,6 +112,17 @@ class Cluster {
            max_partial / 100;
   }
 
+  // Devices of up nodes of model `m` whose free share is exactly `free_milli` (0..1000), kept
+  // incrementally (the gap histogram read by the suanli policy's sum-of-squares key).
+  int DevicesWithFree(ModelId m, int free_milli) const {
+    return gap_count_[size_t{m} * (kMilliPerDevice + 1) + free_milli];
+  }
+
+  // Free milli-GPU on up nodes of model `m` (kept incrementally).
+  int64_t IdleMilli(ModelId m) const { return idle_by_model_[m]; }
+  // Bumped on every change of any node.
+  uint64_t version() const { return version_; }
+
   int64_t total_gpu_milli() const { return total_gpu_milli_; }
   int64_t total_cpu_milli() const { return total_cpu_milli_; }
   int64_t allocated_gpu_milli() const { return allocated_gpu_milli_; }
@@ -137,6 +148,9 @@ class Cluster {
   std::vector<Domain> domains_;
   std::unordered_map<std::string, DomainId> domain_by_name_;
   std::vector<std::vector<NodeSlot>> buckets_;
+  std::vector<int32_t> gap_count_;  // [model][free milli]
+  std::vector<int64_t> idle_by_model_;
+  uint64_t version_ = 0;
   int64_t total_gpu_milli_ = 0;
   int64_t total_cpu_milli_ = 0;
   int64_t allocated_gpu_milli_ = 0;

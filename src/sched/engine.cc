@@ -8,7 +8,9 @@ namespace suanli::sched {
 bool IsRetryable(const Status& s) { return s.code() == StatusCode::kResourceExhausted; }
 
 Engine::Engine(Cluster* cluster, std::unique_ptr<PlacementPolicy> policy, EngineOptions opts)
-    : cluster_(cluster), policy_(std::move(policy)), opts_(opts) {}
+    : cluster_(cluster), policy_(std::move(policy)), opts_(opts) {
+  policy_->Bind(cluster_);
+}
 
 namespace {
 

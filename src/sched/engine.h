@@ -62,7 +62,10 @@ class Engine {
   const Cluster& cluster() const { return *cluster_; }
   PlacementPolicy& policy() { return *policy_; }
   // Swaps the policy (e.g. after the workload profile changed); allocations are kept.
-  void SetPolicy(std::unique_ptr<PlacementPolicy> policy) { policy_ = std::move(policy); }
+  void SetPolicy(std::unique_ptr<PlacementPolicy> policy) {
+    policy_ = std::move(policy);
+    policy_->Bind(cluster_);
+  }
   size_t allocation_count() const { return allocations_.size(); }
 
  private:

@@ -28,14 +28,25 @@ TEST(ClusterTest, IndexFollowsEveryChange) {
   EXPECT_EQ(c.node(n).full_free, 3);
   EXPECT_EQ(c.node(n).max_partial, 700);
   EXPECT_TRUE(in_index());
+  const ModelId t4 = c.node(n).model;
+  EXPECT_EQ(c.DevicesWithFree(t4, 700), 1);
+  EXPECT_EQ(c.DevicesWithFree(t4, 1000), 3);
+  EXPECT_EQ(c.IdleMilli(t4), 3700);
   ASSERT_TRUE(c.SetNodeState(n, NodeState::kCordoned).ok());
   EXPECT_FALSE(in_index());
   EXPECT_EQ(c.DomainFullFree(c.node(n).domain), 0);
+  EXPECT_EQ(c.DevicesWithFree(t4, 700), 0);  // only up nodes are counted
+  EXPECT_EQ(c.IdleMilli(t4), 0);
   ASSERT_TRUE(c.SetNodeState(n, NodeState::kUp).ok());
   EXPECT_TRUE(in_index());
+  EXPECT_EQ(c.DevicesWithFree(t4, 700), 1);
   EXPECT_EQ(c.RemoveNode(n).code(), StatusCode::kFailedPrecondition);
   c.Apply(n, {1000, 1, 1, 300}, d, -1);
+  EXPECT_EQ(c.DevicesWithFree(t4, 700), 0);
+  EXPECT_EQ(c.DevicesWithFree(t4, 1000), 4);
   EXPECT_TRUE(c.RemoveNode(n).ok());
+  EXPECT_EQ(c.DevicesWithFree(t4, 1000), 0);
+  EXPECT_EQ(c.IdleMilli(t4), 0);
   EXPECT_EQ(c.total_gpu_milli(), 0);
 }
 

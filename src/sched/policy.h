@@ -24,6 +24,9 @@ class PlacementPolicy {
   // Not thread-safe (policies may keep caches keyed by slot and node version).
   virtual double Score(NodeSlot slot, const Node& node, const TaskDemand& task,
                        DeviceChoice* choice) = 0;
+  // The cluster the policy scores nodes of (the Engine calls it when it takes the policy), for
+  // policies that read cluster-wide state; the default ignores it.
+  virtual void Bind(const Cluster* /*cluster*/) {}
 };
 
 // What a policy may be built from: the expected workload (typical task shapes), a seed for

@@ -32,6 +32,7 @@ class ReliabilityPolicy final : public PlacementPolicy {
   std::string_view name() const override { return inner_->name(); }
   double Score(NodeSlot slot, const Node& node, const TaskDemand& task,
                DeviceChoice* choice) override;
+  void Bind(const Cluster* cluster) override { inner_->Bind(cluster); }
 
   // Suspicion of a node: 0 = clean; higher = more recent or more frequent faults.
   void SetSuspicion(NodeSlot slot, int level);

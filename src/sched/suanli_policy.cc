@@ -1,24 +1,72 @@
 #include "sched/suanli_policy.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sched/devices.h"
 
 namespace suanli::sched {
 
+double SuanliPolicy::Combine(double fgd_score, int price_rank, double ss_increase,
+                             double fill_decrease) {
+  constexpr double kHalf = 32768;
+  const double ss = kHalf - std::clamp(ss_increase, -(kHalf - 1), kHalf - 1);
+  const double fill = kHalf + std::clamp(fill_decrease, -(kHalf - 1), kHalf - 1);
+  return ((fgd_score * 64 + (63 - price_rank)) * 65536 + ss) * 65536 + fill;
+}
+
+double SuanliPolicy::SumOfSquaresIncrease(const Cluster& c, ModelId model, int from, int to) {
+  double d = 0;
+  if (from > 0 && from < kMilliPerDevice) d += 1 - 2.0 * c.DevicesWithFree(model, from);
+  if (to > 0 && to < kMilliPerDevice) d += 1 + 2.0 * c.DevicesWithFree(model, to);
+  return d;
+}
+
+int SuanliPolicy::PriceRank(ModelId model) {
+  const size_t models = cluster_->model_count();
+  if (price_version_ != cluster_->version()) {
+    price_version_ = cluster_->version();
+    price_.assign(models, 0.0);
+    for (const auto& s : profile_.shapes()) {
+      if (!s.demand.uses_gpu()) continue;
+      int64_t idle = 0;
+      for (size_t m = 0; m < models; ++m) {
+        if (s.model_mask >> m & 1) idle += cluster_->IdleMilli(static_cast<ModelId>(m));
+      }
+      if (idle <= 0) continue;
+      const double v = s.weight * static_cast<double>(s.demand.total_gpu_milli()) /
+                       static_cast<double>(idle);
+      for (size_t m = 0; m < models; ++m) {
+        if (s.model_mask >> m & 1) price_[m] += v;
+      }
+    }
+  }
+  int rank = 0;
+  for (size_t m = 0; m < models; ++m) {
+    if (cluster_->IdleMilli(static_cast<ModelId>(m)) > 0 &&
+        price_[m] < price_[model]) {
+      ++rank;
+    }
+  }
+  return std::min(rank, 63);
+}
+
 double SuanliPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t,
                            DeviceChoice* choice) {
   const double fgd_before = fgd_.Current(slot, n);
   const double fill_before = fill_.Current(slot, n);
-  const double node_left = n.gpu_free_total - static_cast<double>(t.total_gpu_milli());
+  const int rank = cluster_ && t.uses_gpu() ? PriceRank(n.model) : 0;
   double best = -1e300;
   ForEachDeviceOption(n, t, [&](const DeviceChoice& c) {
     const double fgd_delta = fgd_before - fgd_.After(n, t, c);
     const double fgd_score = std::floor(100.0 / (1.0 + std::exp(-fgd_delta / 1000.0)));
+    double ss = 0;
+    if (cluster_ && t.is_sharing()) {
+      const int from = n.gpu_free[c.devices[0]];
+      ss = SumOfSquaresIncrease(*cluster_, n.model, from, from - t.gpu_milli);
+    }
     const double fill_decrease = std::floor(fill_before - fill_.After(n, t, c));
-    const double left =
-        t.is_sharing() ? static_cast<double>(n.gpu_free[c.devices[0]] - t.gpu_milli) : node_left;
-    const double score = Combine(fgd_score, fill_decrease, left);
+    const double score = Combine(fgd_score, rank, ss, fill_decrease);
     if (score > best) {
       best = score;
       *choice = c;

@@ -4,20 +4,27 @@
 // F_n, as the integer floor(100 * sigmoid(ΔF / 1000)). Near ΔF = 0 one integer step is about
 // 40 milli-GPU, so most decisions are ties between many nodes, and the published method breaks
 // them by a fixed node rank. We keep FGD's integer score as the first key (so wherever FGD sees a
-// difference we decide as FGD does) and replace the arbitrary part of the decision with two
-// finer keys, each derived from the same typical-shape distribution:
-//  1. Look-ahead fragment (WorkloadProfile::FillFragmentation): per typical shape, the idle GPU
+// difference we decide as FGD does) and replace the arbitrary part of the decision with three
+// finer keys, from the cluster state, the task and the typical-shape profile only:
+//  1. Model price (scarce models): the price of a model's idle capacity is the GPU volume of the
+//     typical shapes allowed on it, each divided by the idle capacity of all models that shape
+//     may use. A model that constrained demand needs, and that has little idle capacity left,
+//     is dear; work goes to the cheapest allowed model first (key: rank of the node's model by
+//     price). Without model constraints all prices are equal and the key is silent.
+//  2. Sum of squares (Csirik, Johnson, Kenyon, Orlin, Shor, Weber, JACM 2006): devices are bins
+//     of 1000 milli; N(g) counts the partly used devices of the node's model with free share g
+//     (cluster-wide). A share moving a device from f to f - s changes Σ N(g)² by
+//     2(N(f - s) - N(f)) + 2 (fully free and full devices are not counted); the least increase
+//     wins. It keeps the gaps the cluster has spread over many sizes, so that later shares find
+//     a gap they fill, and it sees the whole cluster where FGD sees one node.
+//  3. Look-ahead fragment (WorkloadProfile::FillFragmentation): per typical shape, the idle GPU
 //     that *repeated* copies of the shape could not fill, limited by the free devices and by the
-//     free CPU. FGD counts a device as usable as soon as one copy fits; this key sees that a
-//     remainder of 60 beside two 470s is dead, and that a node whose CPU runs out strands its
-//     GPUs. Among FGD ties, the placement that grows this measure least wins (1-milli steps).
-//  2. Best fit: for a share, the least free share left on the chosen device (fill partly used
-//     devices whose remainder it matches most exactly); otherwise the least free GPU left on the
-//     node (packing). Then the node rank, as in the published method.
-// Tried and rejected (see docs/scheduling.md): the look-ahead measure as the *first* key
-// (the previous `suanli`), weighting shapes by GPU volume in FGD's key, FGD's continuous ΔF as
-// the second key.
+//     free CPU. The placement that grows it least wins. Then the node rank.
+// Tried and rejected (see docs/scheduling.md): the look-ahead measure as the *first* key, SS as
+// the first key, weighting shapes by GPU volume in FGD's key, best fit as a last key.
 #pragma once
+
+#include <vector>
 
 #include "sched/fgd_policy.h"
 #include "sched/policy.h"
@@ -31,17 +38,26 @@ class SuanliPolicy final : public PlacementPolicy {
   std::string_view name() const override { return "suanli"; }
   double Score(NodeSlot slot, const Node& node, const TaskDemand& task,
                DeviceChoice* choice) override;
+  void Bind(const Cluster* cluster) override { cluster_ = cluster; }
 
-  // The three keys combined into one double (exact: each key is an integer well inside its
-  // range): fgd_score in 0..100, fill_decrease in milli (|.| < 2^24), left in 0..2^16.
-  static double Combine(double fgd_score, double fill_decrease, double left) {
-    return fgd_score * 1e12 + fill_decrease * 1e5 - left;
-  }
+  // The four keys combined into one double, exact and below 1e15: fgd_score in 0..100,
+  // price_rank in 0..63 (0 = cheapest), ss_increase and fill_decrease clamped to ±32767.
+  static double Combine(double fgd_score, int price_rank, double ss_increase,
+                        double fill_decrease);
+  // Change of Σ N(g)² when one device of `model` goes from free share `from` to `to`.
+  static double SumOfSquaresIncrease(const Cluster& c, ModelId model, int from, int to);
 
  private:
+  // Rank of `model` by price: the number of models with idle capacity that are cheaper. (The
+  // order among the nodes offered for one task is the same as among its allowed models.)
+  int PriceRank(ModelId model);
+
   WorkloadProfile profile_;
-  FragmentationCache fgd_;   // F_n as FGD measures it (key 0)
-  FragmentationCache fill_;  // the look-ahead fragment (key 1)
+  FragmentationCache fgd_;   // F_n as FGD measures it
+  FragmentationCache fill_;  // the look-ahead fragment
+  const Cluster* cluster_ = nullptr;
+  uint64_t price_version_ = ~uint64_t{0};
+  std::vector<double> price_;  // per model, for the cluster at price_version_
 };
 
 }  // namespace suanli::sched

@@ -40,9 +40,9 @@ TEST_F(SuanliScenario, ShareGoesWhereItsRemainderIsMatchedExactly) {
   // (a 60 share on it), the rest taken. A 470 share:
   //  - FGD: on a, device 0 goes 1000 -> 530, on b 940 -> 470; a 470 still fits on both, so F
   //    stays 0 on both (score 50 each): a tie, the lower rank (a) wins.
-  //  - suanli, key 1 (look-ahead): a holds 2 copies before (fragment 60) and 1 after (fragment
-  //    60); b holds 2 before (fragment 0) and 1 after (0): no change on either, still a tie.
-  //    Key 2 (best fit): the device left with 470 (b) beats the one left with 530 (a).
+  //  - suanli: one model, so the price key is silent. Sum of squares over partly used devices
+  //    (N(940) = 1, all others 0): a makes a new gap 530: +2*0+1 = 1; b moves its device from
+  //    940 to 470: (1-2*1) + (1+2*0) = 0. b grows Σ N² less and wins.
   Preplace(a_, Whole(7), {1, 2, 3, 4, 5, 6, 7});
   Preplace(b_, Whole(7), {1, 2, 3, 4, 5, 6, 7});
   Preplace(b_, Share(60), {0});
@@ -59,6 +59,68 @@ TEST_F(SuanliScenario, ShareGoesWhereItsRemainderIsMatchedExactly) {
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->tasks[0].node, b_);
   EXPECT_EQ(p->tasks[0].devices, std::vector<uint8_t>{0});
+}
+
+TEST_F(SuanliScenario, SumOfSquaresReadsTheWholeCluster) {
+  // Typical task: a 200 share. a: device 0 has 600 free (a 400 on it); b: device 0 has 800
+  // free (a 200 on it); all other devices of a and b are taken. A 200 share fits after on both
+  // (FGD: 50 each) and the look-ahead fragment is 0 before and after on both: ties.
+  // Node c (no CPU left, so it cannot take the task) holds the rest of the cluster's gaps.
+  //  - c's devices fully free: N(600) = N(800) = 1, N(400) = 0. a: 600 -> 400:
+  //    (1-2) + (1+0) = 0; b: 800 -> 600: (1-2) + (1+2) = 2. a wins.
+  //  - c's four devices at 400 free: N(400) = 4. a: (1-2) + (1+8) = 8; b: still 2. b wins:
+  //    the cluster already has many 400 gaps and few 600 ones.
+  NodeSlot c = *cluster_.AddNode({"c", 8000, 393216, 4, "G2", "CUDA", ""});
+  cluster_.SetRank(c, 2);
+  Preplace(c, {8000, 0, 0, 0}, {});
+  Preplace(a_, Whole(7), {1, 2, 3, 4, 5, 6, 7});
+  Preplace(b_, Whole(7), {1, 2, 3, 4, 5, 6, 7});
+  Preplace(a_, Share(400), {0});
+  Preplace(b_, Share(200), {0});
+  WorkloadProfile profile({{Share(200), kAnyModel, 1.0}});
+  Engine ours = Make("suanli", profile);
+  {
+    auto p = ours.Place({Share(200), 1, kAnyModel, false});
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->tasks[0].node, a_);
+    ASSERT_TRUE(ours.Release(p->id).ok());
+  }
+  Preplace(c, {0, 0, 4, 600}, {0, 1, 2, 3});
+  EXPECT_EQ(cluster_.DevicesWithFree(cluster_.node(c).model, 400), 4);
+  auto p = ours.Place({Share(200), 1, kAnyModel, false});
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tasks[0].node, b_);
+}
+
+TEST_F(SuanliScenario, UnconstrainedWorkLeavesTheScarceModel) {
+  // a: G2 (rank 1), t: T4 (rank 0), 8 free GPUs each. Typical tasks: one GPU with 12 cores on
+  // any model (0.98), one GPU on T4 only (0.02). The task: one GPU, 24 cores, any model.
+  //  - FGD: on t both shapes still fit (ΔF = 0, score 50); on a the T4-only shape counts a's
+  //    idle GPU as fragment, which drops by 0.02*1000 = 20 (score floor(100*sigmoid(0.02)) =
+  //    50). A tie: the rank picks t.
+  //  - Look-ahead alone would also pick t: a has 96 cores, so after the task 72 cores hold six
+  //    12-core copies for its seven free GPUs (fragment +0.98*1000 - 20); t has cores to spare.
+  //  - Price: the T4-only volume makes T4 capacity dearer (0.98/16000 + 0.02/8000 per milli
+  //    against 0.98/16000 for G2): suanli puts the unconstrained task on a.
+  NodeSlot t = *cluster_.AddNode({"t", 400000, 393216, 8, "T4", "CUDA", ""});
+  cluster_.SetRank(t, 0);
+  cluster_.SetRank(a_, 1);
+  cluster_.SetRank(b_, 2);
+  Preplace(b_, Whole(8), {0, 1, 2, 3, 4, 5, 6, 7});
+  const ModelMask t4_only = ModelMask{1} << cluster_.node(t).model;
+  WorkloadProfile profile({{Whole(1, 12000), kAnyModel, 0.98}, {Whole(1, 12000), t4_only, 0.02}});
+  const Request task{Whole(1, 24000), 1, kAnyModel, false};
+  {
+    Engine fgd = Make("fgd", profile);
+    auto p = fgd.Place(task);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->tasks[0].node, t);
+    ASSERT_TRUE(fgd.Release(p->id).ok());
+  }
+  Engine ours = Make("suanli", profile);
+  auto p = ours.Place(task);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tasks[0].node, a_);
 }
 
 TEST_F(SuanliScenario, LookAheadBreaksFgdTiesOnCpu) {
@@ -91,10 +153,15 @@ TEST_F(SuanliScenario, FgdScoreComesFirst) {
 }
 
 TEST(SuanliKeys, CombineIsLexicographic) {
-  // One FGD point outweighs any look-ahead difference, one milli of look-ahead any best fit.
-  EXPECT_GT(SuanliPolicy::Combine(51, -16000, 16000), SuanliPolicy::Combine(50, 16000, 0));
-  EXPECT_GT(SuanliPolicy::Combine(50, 1, 16000), SuanliPolicy::Combine(50, 0, 0));
-  EXPECT_GT(SuanliPolicy::Combine(50, 0, 10), SuanliPolicy::Combine(50, 0, 11));
+  // One FGD point outweighs every other key, one price rank the sum of squares and look-ahead,
+  // one unit of sum of squares any look-ahead difference; steps of one stay exact (the
+  // reliability decorator adds 0.25 to break ties) and the score stays below 1e15.
+  EXPECT_GT(SuanliPolicy::Combine(51, 63, 40000, -40000), SuanliPolicy::Combine(50, 0, -40000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(50, 0, 40000, -40000), SuanliPolicy::Combine(50, 1, -40000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(50, 1, -1, -32767), SuanliPolicy::Combine(50, 1, 0, 32767));
+  EXPECT_GT(SuanliPolicy::Combine(50, 1, 0, 1), SuanliPolicy::Combine(50, 1, 0, 0));
+  EXPECT_EQ(SuanliPolicy::Combine(50, 1, 0, 1) - SuanliPolicy::Combine(50, 1, 0, 0), 1.0);
+  EXPECT_LT(SuanliPolicy::Combine(100, 0, -40000, 40000), 1e15);
 }
 
 }  // namespace
