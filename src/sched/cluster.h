@@ -5,7 +5,8 @@
 // state, and every change (place, release, node up/down/cordon) must cost in proportion to what
 // changed. So the Cluster keeps, next to the node records, an index of the placeable nodes by
 // (model, free-capacity class) that is updated in O(1) per change; candidate search reads it
-// instead of scanning every node.
+// instead of scanning every node. It also keeps, per model, a histogram of devices by free share
+// and the idle capacity (O(devices of the node) per change), which policies read cluster-wide.
 //
 // Thread-safety: none; the owner (Engine) serialises access.
 #pragma once
