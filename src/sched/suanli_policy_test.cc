@@ -156,8 +156,10 @@ TEST(SuanliKeys, CombineIsLexicographic) {
   // One FGD point outweighs every other key, one price rank the sum of squares and look-ahead,
   // one unit of sum of squares any look-ahead difference; steps of one stay exact (the
   // reliability decorator adds 0.25 to break ties) and the score stays below 1e15.
-  EXPECT_GT(SuanliPolicy::Combine(51, 63, 40000, -40000), SuanliPolicy::Combine(50, 0, -40000, 40000));
-  EXPECT_GT(SuanliPolicy::Combine(50, 0, 40000, -40000), SuanliPolicy::Combine(50, 1, -40000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(51, 63, 40000, -40000),
+            SuanliPolicy::Combine(50, 0, -40000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(50, 0, 40000, -40000),
+            SuanliPolicy::Combine(50, 1, -40000, 40000));
   EXPECT_GT(SuanliPolicy::Combine(50, 1, -1, -32767), SuanliPolicy::Combine(50, 1, 0, 32767));
   EXPECT_GT(SuanliPolicy::Combine(50, 1, 0, 1), SuanliPolicy::Combine(50, 1, 0, 0));
   EXPECT_EQ(SuanliPolicy::Combine(50, 1, 0, 1) - SuanliPolicy::Combine(50, 1, 0, 0), 1.0);
