@@ -186,12 +186,13 @@ int SimulateMain(int argc, char** argv) {
   app.add_option("--seeds", f.seeds, "seed range A-B: run each and add mean and sd");
   app.add_option("--mode", f.mode, "published (the paper's method) or timed (arrivals, departures, queue)");
   app.add_option("--load", f.load,
-                 "timed mode: replay at this offered GPU load (% of capacity) by compressing "
-                 "arrival times; 0 = as recorded")
+                 "timed mode: replay a Poisson stream drawn from the trace at this offered GPU "
+                 "load (% of capacity); 0 = the recorded arrival times")
       ->check(CLI::Range(0.0, 1000.0));
   app.add_option("--hours", f.hours, "timed mode with --load: length of the arrival window")
       ->check(CLI::Range(0.01, 8760.0));
-  app.add_option("--plot", f.plot, "write an SVG chart of unallocated GPU against arrived workload");
+  app.add_option("--plot", f.plot, "write an SVG chart: unallocated GPU against arrived workload (published mode), "
+                 "GPU allocated over time (timed mode)");
   app.add_option("--threads", f.threads, "worker threads for several seeds/policies");
   app.add_flag("--json", f.json, "print one JSON object");
   app.add_flag("--quiet", f.quiet, "no progress bar");
