@@ -55,28 +55,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// Lower-case alphanumeric words: "Tesla V100-SXM2-32GB" -> tesla, v100, sxm2, 32gb.
-std::vector<std::string> Words(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80) {
-      cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    } else if (!cur.empty()) {
-      out.push_back(cur);
-      cur.clear();
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
-std::string Squash(const std::string& s) {
-  std::string out;
-  for (const auto& w : Words(s)) out += w;
-  return out;
-}
-
 // Family names the tools print with a variant suffix the catalog does not distinguish:
 // Ascend 910B1…910B4 ("910B3", "910B4-1") and 910C1… are 910B and 910C; Hygon "Z100L" is a Z100.
 std::string FamilyWord(const std::string& word) {
@@ -96,10 +74,12 @@ const std::map<std::string, std::string>& CatalogNames() {
   static const std::map<std::string, std::string> names = [] {
     std::map<std::string, std::string> m;
     for (const auto& a : catalog::BuiltinAccelerators()) {
-      m.emplace(Squash(a.id), a.id);
-      m.emplace(Squash(a.model), a.id);
-      m.emplace(Squash(a.vendor + " " + a.model), a.id);
-      for (const auto& alias : catalog::AliasesOf(a.id)) m.emplace(Squash(alias), a.id);
+      m.emplace(catalog::SquashName(a.id), a.id);
+      m.emplace(catalog::SquashName(a.model), a.id);
+      m.emplace(catalog::SquashName(a.vendor + " " + a.model), a.id);
+      for (const auto& alias : catalog::AliasesOf(a.id)) {
+        m.emplace(catalog::SquashName(alias), a.id);
+      }
     }
     return m;
   }();
@@ -283,8 +263,8 @@ std::vector<DeviceStatus> ParseCnmon(const std::string& out) {
 
 std::string CatalogModel(const std::string& name) {
   const auto& names = CatalogNames();
-  if (auto it = names.find(Squash(name)); it != names.end()) return it->second;
-  std::vector<std::string> words = Words(name);
+  if (auto it = names.find(catalog::SquashName(name)); it != names.end()) return it->second;
+  std::vector<std::string> words = catalog::NameWords(name);
   for (auto& w : words) w = FamilyWord(w);
   // The longest run of consecutive words that is a catalog name: "rtx 4090" before "4090".
   for (size_t len = words.size(); len >= 1; --len)

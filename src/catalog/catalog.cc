@@ -171,4 +171,26 @@ std::vector<std::string> AliasesOf(std::string_view id) {
   return i == nullptr ? std::vector<std::string>{} : GetBuiltin().aliases[*i];
 }
 
+std::vector<std::string> NameWords(std::string_view s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x80 && std::isalnum(u)) {
+      cur += static_cast<char>(std::tolower(u));
+    } else if (!cur.empty()) {
+      out.push_back(cur);
+      cur.clear();
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::string SquashName(std::string_view s) {
+  std::string out;
+  for (const auto& w : NameWords(s)) out += w;
+  return out;
+}
+
 }  // namespace suanli::catalog

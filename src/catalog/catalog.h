@@ -39,4 +39,10 @@ const domain::Accelerator* FindBuiltin(std::string_view id_or_alias);
 // The aliases of the built-in record with this id (or alias); empty when unknown or none.
 std::vector<std::string> AliasesOf(std::string_view id);
 
+// How device names typed by people or printed by vendor tools are compared with the catalog:
+// the lower-case ASCII alphanumeric words ("Tesla V100-SXM2-32GB" -> tesla, v100, sxm2, 32gb),
+// and the same words joined ("teslav100sxm232gb").
+std::vector<std::string> NameWords(std::string_view s);
+std::string SquashName(std::string_view s);
+
 }  // namespace suanli::catalog

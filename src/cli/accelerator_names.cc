@@ -4,34 +4,14 @@
 #include <cctype>
 #include <set>
 
+#include "catalog/catalog.h"
+
 namespace suanli::cli {
 namespace {
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
-}
-
-// Lower-case alphanumeric words of `s` ("H100 SXM5 80GB" -> h100, sxm5, 80gb).
-std::vector<std::string> Words(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (std::isalnum(static_cast<unsigned char>(c))) {
-      cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    } else if (!cur.empty()) {
-      out.push_back(cur);
-      cur.clear();
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
-std::string Squash(const std::string& s) {
-  std::string out;
-  for (const auto& w : Words(s)) out += w;
-  return out;
 }
 
 bool HasDigit(const std::string& s) {
@@ -56,12 +36,13 @@ void AddRuns(const std::vector<std::string>& words, std::set<std::string>* names
 }
 
 std::set<std::string> NamesOf(const CatalogEntry& e) {
-  std::set<std::string> names = {Squash(e.id), Squash(e.model), Squash(e.vendor + " " + e.model)};
-  std::vector<std::string> id_words = Words(e.id);
+  std::set<std::string> names = {catalog::SquashName(e.id), catalog::SquashName(e.model),
+                                 catalog::SquashName(e.vendor + " " + e.model)};
+  std::vector<std::string> id_words = catalog::NameWords(e.id);
   if (id_words.size() > 1) {
     AddRuns(std::vector<std::string>(id_words.begin() + 1, id_words.end()), &names);
   }
-  AddRuns(Words(e.model), &names);
+  AddRuns(catalog::NameWords(e.model), &names);
   return names;
 }
 
@@ -90,7 +71,7 @@ Result<std::vector<std::string>> ResolveAccelerator(const std::string& name,
   const std::string lower = Lower(name);
   for (const auto& e : catalog)
     if (Lower(e.id) == lower) return std::vector<std::string>{e.id};
-  const std::string key = Squash(name);
+  const std::string key = catalog::SquashName(name);
   std::vector<std::string> out;
   if (!key.empty()) {
     for (const auto& e : catalog)
