@@ -12,18 +12,12 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/test_samples.h"
+
 namespace suanli::agent {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Sample(const std::string& name) {
-  std::ifstream in(std::string(SUANLI_AGENT_TESTDATA) + "/" + name);
-  EXPECT_TRUE(in) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Answers every tool call with the current content of `*out`.
 ToolRunner Answer(const std::string* out, std::vector<std::vector<std::string>>* calls = nullptr) {

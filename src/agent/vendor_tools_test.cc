@@ -12,19 +12,12 @@
 #include <sstream>
 
 #include "agent/inventory.h"
+#include "agent/test_samples.h"
 
 namespace suanli::agent {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Sample(const std::string& name) {
-  std::ifstream in(std::string(SUANLI_AGENT_TESTDATA) + "/" + name);
-  EXPECT_TRUE(in) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::vector<int> Faulty(const std::vector<DeviceStatus>& devs) {
   std::vector<int> out;

@@ -20,6 +20,20 @@ using testing::OpenOrDie;
 using testing::TempDir;
 using testing::UsageDraft;
 
+// Verify is clean over `entries` entries, stored in these encoding formats, oldest first.
+void ExpectCleanInFormats(LedgerStore& store, int64_t entries, const std::vector<int>& want) {
+  auto rep = Verify(store);
+  ASSERT_TRUE(rep);
+  EXPECT_TRUE(rep->ok) << rep->violation;
+  EXPECT_EQ(rep->entries, entries);
+  std::vector<int> formats;
+  ASSERT_TRUE(store.Scan(1, 0, [&](const Entry& x) {
+    formats.push_back(x.encoding);
+    return OkStatus();
+  }).ok());
+  EXPECT_EQ(formats, want);
+}
+
 TEST(Money, HalfEvenRounding) {
   EXPECT_EQ(DivRoundHalfEven(5, 2), 2);
   EXPECT_EQ(DivRoundHalfEven(7, 2), 4);
@@ -273,16 +287,7 @@ TEST(SqliteLedgerStore, MigratesSchemaV1) {
   }
   store = OpenLedgerStore(dir.Db());
   ASSERT_TRUE(store);
-  rep = Verify(**store);
-  ASSERT_TRUE(rep);
-  EXPECT_TRUE(rep->ok) << rep->violation;
-  EXPECT_EQ(rep->entries, 4);
-  std::vector<int> formats;
-  ASSERT_TRUE((*store)->Scan(1, 0, [&](const Entry& x) {
-    formats.push_back(x.encoding);
-    return OkStatus();
-  }).ok());
-  EXPECT_EQ(formats, (std::vector<int>{1, 2, 2, 2}));
+  ExpectCleanInFormats(**store, 4, {1, 2, 2, 2});
 }
 
 TEST(SqliteLedgerStore, MigratesSchemaV2ToV3WithoutTheKeyIndex) {
@@ -404,16 +409,7 @@ TEST(PostgresLedgerStore, ReadsV1RowsAfterAddingTheEncodingColumn) {
   }
   auto store = OpenLedgerStore(url);
   ASSERT_TRUE(store);
-  auto rep = Verify(**store);
-  ASSERT_TRUE(rep);
-  EXPECT_TRUE(rep->ok) << rep->violation;
-  EXPECT_EQ(rep->entries, 3);
-  std::vector<int> formats;
-  ASSERT_TRUE((*store)->Scan(1, 0, [&](const Entry& x) {
-    formats.push_back(x.encoding);
-    return OkStatus();
-  }).ok());
-  EXPECT_EQ(formats, (std::vector<int>{1, 2, 2}));
+  ExpectCleanInFormats(**store, 3, {1, 2, 2});
   store->reset();
   exec("DROP SCHEMA " + schema + " CASCADE");
 }
