@@ -297,6 +297,18 @@ TEST_F(InterruptedJobTest, ACrashOfTheJobsOwnTaskIsChargedWithoutCredit) {
   ExpectVerifies();
 }
 
+TEST_F(InterruptedJobTest, APreemptionIsChargedUpToTheEvictionWithoutCredit) {
+  // Spot work evicted for a higher class: not the provider's fault, so every second up to the
+  // eviction is charged (the work after the checkpoint is the buyer's loss) and nothing is
+  // credited.
+  RunThenFail("preempted");
+  PassStats s = m_->RunOnce();
+  EXPECT_EQ(s.settled, 1);
+  EXPECT_EQ(Charged().v, ledger::ChargeFor(8000, 700, Fen(2000)).v);
+  EXPECT_EQ(Credited().v, 0);
+  ExpectVerifies();
+}
+
 TEST_F(InterruptedJobTest, AFinalProviderSideFailureIsSettledToTheEnd) {
   // Restarts used up: the job fails (keeping its start); its last attempt is settled, and
   // ordinary metering does not bill it again to finished_at.

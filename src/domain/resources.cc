@@ -236,14 +236,14 @@ FieldDef<Job> InterruptionsField() {
   f.schema = {
       {"type", "array"},
       {"description",
-       "failed attempts (requeued or final): when and why; provider-side time lost after "
-       "useful_until is not charged and earns the offer's SLA credit"},
+       "failed attempts (requeued or final) and preempted ones: when and why; provider-side "
+       "time lost after useful_until is not charged and earns the offer's SLA credit"},
       {"items",
        {{"type", "object"},
         {"properties",
          {{"attempt", {{"type", "integer"}}},
           {"cause", {{"type", "string"},
-                     {"enum", {"node_lost", "device_fault", "task_lost", "task_failed"}}}},
+                     {"enum", {"node_lost", "device_fault", "task_lost", "task_failed", "preempted"}}}},
           {"provider_side", {{"type", "boolean"}}},
           {"started_at", time},
           {"failed_at", time},

@@ -172,13 +172,15 @@ struct Placement {
 // failure is detected: what billing needs once the job has forgotten where it ran.
 struct Interruption {
   int attempt = 0;        // the restart_count of the attempt that failed
-  std::string cause;      // node_lost | device_fault | task_lost (provider-side) | task_failed
+  // node_lost | device_fault | task_lost (provider-side) | task_failed | preempted (the
+  // attempt was evicted for higher-class work: charged up to the eviction, no SLA credit)
+  std::string cause;
   Timestamp started_at;   // the attempt's start
   Timestamp failed_at;    // when the platform detected the failure
   Timestamp useful_until;  // the gang's oldest checkpoint (else started_at): work after it is lost
   std::string pool_id, supplier_org_id, node_id;  // where it ran (node of its first task)
   // Lost to the provider, not the job: a node or device failure the platform detected.
-  bool provider_side() const { return cause != "task_failed"; }
+  bool provider_side() const { return cause != "task_failed" && cause != "preempted"; }
 };
 
 struct Job : Meta {

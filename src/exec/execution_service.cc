@@ -15,6 +15,7 @@ using domain::Node;
 namespace {
 
 const control::Actor kExecutor{"executor", "", "execution"};
+const std::string kPreempted = "preempted";
 
 bool Active(const Job& j) { return j.state == "scheduled" || j.state == "running"; }
 
@@ -31,9 +32,6 @@ struct Changes {
   std::map<std::string, Node> nodes;
   bool empty() const { return jobs.empty() && nodes.empty(); }
 };
-
-// Nodes changed by a round, staged by id (copies of the committed records).
-using NodeStage = std::function<Node*(const std::string& id)>;
 
 // Charges a failed attempt to the nodes it ran on before it is requeued or failed: the time
 // it held (only when requeued: a failed job keeps its placement and times, so the effective
@@ -65,17 +63,19 @@ void ChargeFailure(const Job& j, Timestamp now, bool requeued, const NodeStage& 
 
 // Records the failed attempt on the job for billing (before RequeueJob forgets where it ran):
 // the gang resumes from its oldest checkpoint, so the work after it, detection included, is
-// lost. Attempts that never started cost nothing and are not recorded.
+// lost. Attempts that never started cost nothing and are not recorded, except preemptions
+// (RequeueJob counts them), recorded as attempts of no length.
 void RecordInterruption(Job& j, const std::string& cause, Timestamp now) {
-  if (j.started_at.ms <= 0) return;
+  const bool started = j.started_at.ms > 0;
+  if (!started && cause != kPreempted) return;
   domain::Interruption i;
   i.attempt = j.restart_count;
   i.cause = cause;
-  i.started_at = j.started_at;
+  i.started_at = started ? j.started_at : now;
   i.failed_at = now;
   i.useful_until = now;
   for (const auto& p : j.placement) {
-    i.useful_until.ms = std::min(i.useful_until.ms, std::max(j.started_at.ms, p.checkpoint_at.ms));
+    i.useful_until.ms = std::min(i.useful_until.ms, std::max(i.started_at.ms, p.checkpoint_at.ms));
   }
   i.pool_id = j.pool_id;
   i.supplier_org_id = j.supplier_org_id;
@@ -239,9 +239,13 @@ std::string CommandFor(const Job& j, const std::string& ecosystem) {
 }  // namespace
 
 void RequeueJob(Job& j, const std::string& reason, Timestamp now) {
-  if (j.restart_count >= j.max_restarts) {
+  // Attempts ended by a preemption are not failures of the job.
+  int preemptions = 0;
+  for (const auto& i : j.interruptions) preemptions += i.cause == kPreempted;
+  const int failures = j.restart_count - preemptions;
+  if (failures >= j.max_restarts) {
     j.state = "failed";
-    j.state_reason = reason + " (restarts used up: " + std::to_string(j.restart_count) + ")";
+    j.state_reason = reason + " (restarts used up: " + std::to_string(failures) + ")";
     j.finished_at = now;
     if (j.started_at.ms == 0) j.started_at = now;
     return;
@@ -253,6 +257,12 @@ void RequeueJob(Job& j, const std::string& reason, Timestamp now) {
   j.pool_id.clear();
   j.supplier_org_id.clear();
   j.started_at = {};
+}
+
+void PreemptJob(Job& j, const std::string& preemptor_id, Timestamp now, const NodeStage& stage) {
+  ChargeFailure(j, now, /*requeued=*/true, stage);
+  RecordInterruption(j, kPreempted, now);
+  RequeueJob(j, "preempted by job " + preemptor_id, now);
 }
 
 ExecutionService::ExecutionService(control::Registry* registry, const Clock* clock,

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -97,7 +98,20 @@ class ExecutionService {
 };
 
 // Requeues `job` after a failure: back to pending with a new attempt, or failed when its
-// restarts are used up. Shared by every path that loses work (task crash, node loss, fault).
+// restarts are used up (preemptions do not count: see PreemptJob). Shared by every path that
+// loses work (task crash, node loss, fault, preemption).
 void RequeueJob(domain::Job& job, const std::string& reason, Timestamp now);
+
+// Node records staged by a write (copies of the committed ones), by id; null when absent.
+using NodeStage = std::function<domain::Node*(const std::string& id)>;
+
+// Sends a scheduled or running job back to pending because `preemptor_id` needs its resources
+// (the placement service's preemption of spot work): charges the held and lost time to its
+// nodes (effective compute), records an interruption with cause "preempted" — the buyer's
+// side: billed up to the eviction, no SLA credit — and requeues it through RequeueJob with the
+// reason "preempted by job <id>". A preemption never fails the job: it does not use up
+// max_restarts. The agent (or Slurm) is told to kill the old attempt's tasks at its next sync.
+void PreemptJob(domain::Job& job, const std::string& preemptor_id, Timestamp now,
+                const NodeStage& stage);
 
 }  // namespace suanli::exec

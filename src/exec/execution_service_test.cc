@@ -207,6 +207,56 @@ TEST_F(ExecutionServiceTest, ACrashedTaskRequeuesTheGangWithANewAttempt) {
   EXPECT_EQ(r.assign[0].env.at("SUANLI_RESTART_COUNT"), "1");
 }
 
+// The placement service preempts a running spot gang for a high job: the gang goes back to
+// pending through PreemptJob in the placement round's write, and at their next sync both
+// agents are told to kill the old attempt's tasks, one of them also to start the high job.
+TEST_F(ExecutionServiceTest, APreemptedGangIsKilledOnItsNodes) {
+  FillSimulatedNode();
+  auto with_priority = [&](const std::string& id, const std::string& priority) {
+    ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+      Job j = *txn.Get<Job>(id);
+      j.priority = priority;
+      txn.Put(j, "update");
+      return OkStatus();
+    }).ok());
+  };
+  const std::string spot = Submit(2, 8, /*max_restarts=*/0);
+  with_priority(spot, "spot");
+  Round();
+  std::map<std::string, TaskKey> on;
+  for (const auto& node : {"node-0", "node-1"}) on[node] = Sync(node, {}).assign.at(0).key;
+  for (const auto& node : {"node-0", "node-1"}) Sync(node, {R(on[node], "running", 0, "")});
+  ASSERT_EQ(GetJob(spot).state, "running");
+  clock_.Advance(Millis(30'000));
+  for (const auto& node : {"node-0", "node-1"}) Sync(node, {R(on[node], "running", 0, "")});
+  const std::string high = Submit(1, 8);
+  with_priority(high, "high");
+  Round();
+  const Job victim = GetJob(spot);
+  ASSERT_EQ(victim.state, "pending") << victim.state_reason;  // not failed: no restart used
+  EXPECT_EQ(victim.restart_count, 1);
+  EXPECT_NE(victim.state_reason.find("preempted by job " + high), std::string::npos);
+  ASSERT_EQ(GetJob(high).state, "scheduled") << GetJob(high).state_reason;
+  const std::string taken = GetJob(high).placement.at(0).node_id;
+  for (const auto& node : {"node-0", "node-1"}) {
+    SyncReply r = Sync(node, {R(on[node], "running", 0, "")});
+    ASSERT_EQ(r.kill.size(), 1u) << node;
+    EXPECT_EQ(r.kill[0], on[node]);
+    if (node == taken) {
+      ASSERT_EQ(r.assign.size(), 1u);
+      EXPECT_EQ(r.assign[0].key.job_id, high);
+    } else {
+      EXPECT_TRUE(r.assign.empty());
+    }
+    // 8 devices held for 31 s (the high job came 1 s later), charged for effective compute.
+    EXPECT_EQ(GetNode(node).requeued_unit_ms, 8 * 31'000);
+  }
+  // The killed tasks' final reports change nothing: they belong to the old attempt.
+  Sync("node-0", {R(on["node-0"], "failed", 143, "killed by signal 15")});
+  EXPECT_EQ(GetJob(spot).state, "pending");
+  EXPECT_EQ(GetJob(spot).restart_count, 1);
+}
+
 TEST_F(ExecutionServiceTest, AFailureCostsTheWorkSinceTheLastCheckpoint) {
   FillSimulatedNode();
   const std::string id = Submit(1, 8);

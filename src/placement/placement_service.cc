@@ -1,7 +1,10 @@
 #include "placement/placement_service.h"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
+#include "exec/execution_service.h"
 #include "sched/policy.h"
 #include "sched/reliability_policy.h"
 #include "sched/workload.h"
@@ -19,23 +22,22 @@ struct PlacementService::PoolState {
   std::map<std::string, sched::NodeSlot> slots;  // node id -> slot
   std::map<sched::NodeSlot, std::string> ids;
   std::map<std::string, int64_t> versions;  // node id -> registry version mirrored
-  int64_t gpu_capacity = 0;                 // milli
-  int64_t gpu_allocated = 0;                // milli
-  double Utilisation() const {
-    return gpu_capacity == 0 ? 0 : static_cast<double>(gpu_allocated) / gpu_capacity;
-  }
+  int part = 0;                             // the queue's partition
 };
 
 namespace {
 
 const control::Actor kScheduler{"scheduler", "", "placement"};
 
-int PriorityRank(const std::string& p) {
-  if (p == "high") return 0;
-  if (p == "normal") return 1;
-  if (p == "spot") return 2;
-  return 3;
+sched::PriorityClass ClassOf(const std::string& p) {
+  if (p == "high") return sched::PriorityClass::kHigh;
+  if (p == "spot" || p == "best_effort") return sched::PriorityClass::kSpot;
+  return sched::PriorityClass::kNormal;
 }
+
+bool Active(const Job& j) { return j.state == "scheduled" || j.state == "running"; }
+
+const std::string kNeverFits = "no pool can ever hold this job (models, sizes or gang)";
 
 // A node's suspicion for the reliability policy: its faults of the last 30 days (capped).
 int Suspicion(const Node& n, Timestamp now) {
@@ -56,15 +58,17 @@ sched::NodeState ToSched(const std::string& state) {
   return sched::NodeState::kCordoned;  // draining, cordoned
 }
 
-int64_t TaskGpuMilli(const Job& j) {
-  if (j.accelerators.count > 0) return int64_t{j.accelerators.count} * 1000;
-  return j.accelerators.milli;
+sched::QueueOptions QueueOptionsOf(sched::QueueOptions q) {
+  q.max_starts = static_cast<int>(PlacementService::kMaxDecisions);
+  return q;
 }
 
 }  // namespace
 
 PlacementService::PlacementService(control::Registry* registry, PlacementOptions options)
-    : registry_(registry), options_(std::move(options)) {}
+    : registry_(registry),
+      options_(std::move(options)),
+      queue_(QueueOptionsOf(options_.queue)) {}
 
 PlacementService::~PlacementService() { Stop(); }
 
@@ -110,6 +114,11 @@ PlacementStats PlacementService::stats() const {
   return stats_;
 }
 
+void PlacementService::SetQuota(const std::string& org_id, int64_t gpu_milli) {
+  std::lock_guard lock(mu_);
+  queue_.SetQuota(org_id, gpu_milli);
+}
+
 void PlacementService::RunOnce() {
   std::lock_guard lock(mu_);
   ++stats_.rounds;
@@ -136,6 +145,8 @@ PlacementService::PoolState& PlacementService::Pool(const std::string& pool_id) 
     slot->engine = std::make_unique<sched::Engine>(
         &slot->cluster, std::move(reliable),
         sched::EngineOptions{.max_candidates = options_.max_candidates});
+    slot->part = queue_.AddPartition(slot->engine.get(), slot->reliability);
+    partitions_.push_back(slot.get());
   }
   return *slot;
 }
@@ -173,7 +184,6 @@ void PlacementService::SyncNodes() {
       if (!slot) continue;  // a node the engine cannot model is left out of placement
       pool.slots[n->id] = *slot;
       pool.ids[*slot] = n->id;
-      pool.gpu_capacity += int64_t{spec.gpu_count} * 1000;
       node_pool_[n->id] = n->pool_id;
     }
     pool.versions[n->id] = n->version;
@@ -187,7 +197,6 @@ void PlacementService::SyncNodes() {
     }
     PoolState& pool = Pool(it->second);
     auto slot = pool.slots[it->first];
-    pool.gpu_capacity -= int64_t{pool.cluster.node(slot).gpu_count} * 1000;
     (void)pool.cluster.RemoveNode(slot);
     pool.slots.erase(it->first);
     pool.ids.erase(slot);
@@ -196,7 +205,10 @@ void PlacementService::SyncNodes() {
   }
 }
 
-sched::Request PlacementService::ToRequest(const Job& job, PoolState& pool) const {
+namespace {
+
+// The job's gang and per-task demand (any model).
+sched::Request TaskRequest(const Job& job) {
   sched::Request r;
   r.task.cpu_milli = int64_t{job.cpu_cores} * 1000;
   r.task.memory_mib = job.memory_gib * 1024;
@@ -208,6 +220,13 @@ sched::Request PlacementService::ToRequest(const Job& job, PoolState& pool) cons
     r.task.gpu_milli = job.accelerators.milli;
   }
   r.gang_size = job.tasks;
+  return r;
+}
+
+}  // namespace
+
+sched::Request PlacementService::ToRequest(const Job& job, PoolState& pool) const {
+  sched::Request r = TaskRequest(job);
   if (r.task.uses_gpu()) {
     std::vector<std::string> ecosystems;
     std::vector<std::string> models = job.accelerators.any_of;
@@ -218,48 +237,75 @@ sched::Request PlacementService::ToRequest(const Job& job, PoolState& pool) cons
   return r;
 }
 
-// Releases jobs that ended; restores placements of jobs this service does not hold yet.
+sched::Job PlacementService::ToQueueJob(const Job& job,
+                                        const std::map<std::string, std::string>* offer_pool) {
+  sched::Job q;
+  q.id = Num(job.id);
+  q.org = job.org_id;  // the buyer: fair share is across buyer organisations
+  q.priority = ClassOf(job.priority);
+  q.submit_ms = job.created_at.ms;
+  // Backfill believes the job's estimate (the schema's default when the buyer gave none).
+  q.expected_runtime_ms = job.duration_estimate_s * 1000;
+  q.critical = Critical(job);
+  q.request = TaskRequest(job);  // its model mask per pool is in `where`
+  if (!offer_pool) return q;
+  std::vector<PoolState*> pools;
+  if (!job.offer_id.empty()) {
+    auto it = offer_pool->find(job.offer_id);
+    if (it != offer_pool->end() && pools_.count(it->second)) pools.push_back(pools_[it->second].get());
+  } else {
+    for (auto& [id, pool] : pools_) pools.push_back(pool.get());
+  }
+  for (PoolState* pool : pools) {
+    sched::Request r = ToRequest(job, *pool);
+    if (r.task.uses_gpu() && r.model_mask == 0) continue;  // no allowed model here
+    if (!r.task.uses_gpu() && pool->kind == "ai") continue;  // CPU work goes to CPU pools
+    q.where.emplace_back(pool->part, r.model_mask);
+  }
+  return q;
+}
+
+uint64_t PlacementService::Num(const std::string& job_id) {
+  auto [it, added] = num_.emplace(job_id, next_num_);
+  if (added) job_of_[next_num_++] = job_id;
+  return it->second;
+}
+
+void PlacementService::Forget(const std::string& job_id) {
+  auto it = num_.find(job_id);
+  if (it == num_.end()) return;
+  job_of_.erase(it->second);
+  num_.erase(it);
+}
+
+// Releases jobs that ended or went back to pending; adopts into the queue the placements of
+// jobs this service does not hold (recorded by an earlier run, or a preemption whose write
+// failed), so accounting survives a restart.
 void PlacementService::SyncJobs() {
-  std::vector<std::shared_ptr<const Job>> jobs;
-  std::vector<std::string> gone;  // held jobs no longer in the registry
+  std::vector<std::pair<std::string, std::shared_ptr<const Job>>> release;
   // Held jobs that finished or went back to pending (O(held)), then open jobs placed by an
   // earlier run of the service (O(open)): finished jobs are never scanned.
-  for (const auto& [id, held] : held_) {
+  for (const auto& [id, pool] : held_) {
     auto e = registry_->Get<Job>(id);
-    if (!e || JobFinished(e->obj->state) || e->obj->state == "pending") {
-      if (e) {
-        jobs.push_back(e->obj);
-      } else {
-        gone.push_back(id);
-      }
+    if (!e) {
+      release.emplace_back(id, nullptr);
+    } else if (JobFinished(e->obj->state) || e->obj->state == "pending") {
+      release.emplace_back(id, e->obj);
     }
   }
-  registry_->ForEachOpenJob([&](const control::Entry<Job>& e) {
-    const Job& j = *e.obj;
-    if (j.state != "pending" && !held_.count(j.id) && !j.placement.empty()) jobs.push_back(e.obj);
-  });
-  for (const auto& id : gone) {
-    auto it = held_.find(id);
-    PoolState& pool = Pool(it->second.pool_id);
-    if (const auto* p = pool.engine->Find(it->second.allocation)) {
-      for (const auto& t : p->tasks)
-        pool.gpu_allocated -= int64_t{t.gpu_milli} * static_cast<int64_t>(t.devices.size());
-    }
-    (void)pool.engine->Release(it->second.allocation);
-    held_.erase(it);
+  for (const auto& [id, job] : release) {
+    (void)queue_.Finish(Num(id));
+    held_.erase(id);
+    if (!job || job->state != "pending") Forget(id);
     ++stats_.released;
   }
-  for (const auto& j : jobs) {
-    auto it = held_.find(j->id);
-    if (it != held_.end()) {  // finished, cancelled, or sent back to pending
-      PoolState& pool = Pool(it->second.pool_id);
-      if (const auto* p = pool.engine->Find(it->second.allocation))
-        pool.gpu_allocated -= static_cast<int64_t>(p->tasks.size()) * TaskGpuMilli(*j);
-      (void)pool.engine->Release(it->second.allocation);
-      held_.erase(it);
-      ++stats_.released;
-      continue;
-    }
+  std::vector<std::shared_ptr<const Job>> adopt;
+  registry_->ForEachOpenJob([&](const control::Entry<Job>& e) {
+    const Job& j = *e.obj;
+    if (Active(j) && !held_.count(j.id) && !j.placement.empty()) adopt.push_back(e.obj);
+  });
+  const Timestamp now = registry_->clock().Now();
+  for (const auto& j : adopt) {
     if (!pools_.count(j->pool_id)) continue;
     PoolState& pool = Pool(j->pool_id);
     std::vector<sched::TaskPlacement> tasks;
@@ -275,23 +321,47 @@ void PlacementService::SyncJobs() {
       tasks.push_back(std::move(tp));
     }
     if (!known) continue;
-    auto restored = pool.engine->Restore(ToRequest(*j, pool), tasks);
-    if (!restored) continue;
-    held_[j->id] = {j->pool_id, restored->id};
-    pool.gpu_allocated += static_cast<int64_t>(tasks.size()) * TaskGpuMilli(*j);
+    sched::Job q = ToQueueJob(*j, nullptr);
+    q.where = {{pool.part, ToRequest(*j, pool).model_mask}};
+    // Expected end: from the start of the run (or now, for a placement not started yet).
+    const int64_t start = j->started_at.ms > 0 ? j->started_at.ms : now.ms;
+    if (!queue_.Adopt(q, pool.part, tasks, start)) continue;
+    held_[j->id] = j->pool_id;
     ++stats_.restored;
   }
 }
 
-// Writes every decision of a round in one registry write (one durable commit): jobs that
-// changed meanwhile are skipped and their allocations given back.
+// Writes every decision of a round in one registry write (one durable commit): placements of
+// jobs that changed meanwhile are skipped and their allocations given back; victims of a
+// preemption are requeued through exec::PreemptJob while they still run the attempt the
+// queue evicted (one that ended meanwhile has freed its room anyway).
 void PlacementService::Record(std::vector<Decision>& decisions) {
   if (decisions.empty()) return;
   std::vector<bool> applied(decisions.size(), false);
+  uint64_t preempted = 0;
   Status s = registry_->WriteSync(kScheduler, [&](control::Txn& txn) -> Status {
+    std::fill(applied.begin(), applied.end(), false);
+    preempted = 0;
+    std::map<std::string, Node> nodes;  // charged by preemptions (effective compute)
+    exec::NodeStage stage = [&](const std::string& id) -> Node* {
+      auto it = nodes.find(id);
+      if (it != nodes.end()) return &it->second;
+      auto n = txn.Get<Node>(id);
+      return n ? &nodes.emplace(id, *n).first->second : nullptr;
+    };
     for (size_t i = 0; i < decisions.size(); ++i) {
       Decision& d = decisions[i];
       auto current = txn.Get<Job>(d.job->id);
+      if (!d.preemptor.empty()) {
+        if (!current || !Active(*current) || current->restart_count != d.job->restart_count)
+          continue;
+        Job next = *current;
+        exec::PreemptJob(next, d.preemptor, txn.now(), stage);
+        txn.Put(std::move(next), "preempt");
+        applied[i] = true;
+        ++preempted;
+        continue;
+      }
       if (!current || current->state != "pending" || current->version != d.job->version) continue;
       Job next = *current;
       if (d.placement.empty()) {  // a waiting job's reason
@@ -308,85 +378,107 @@ void PlacementService::Record(std::vector<Decision>& decisions) {
       txn.Put(std::move(next), "schedule");
       applied[i] = true;
     }
+    for (auto& [id, n] : nodes) txn.Put(std::move(n), "preempt");
     return OkStatus();
   });
+  if (s.ok()) stats_.preempted += preempted;
   for (size_t i = 0; i < decisions.size(); ++i) {
     Decision& d = decisions[i];
     if (d.placement.empty()) continue;
-    PoolState& pool = Pool(d.pool_id);
     if (s.ok() && applied[i]) {
-      held_[d.job->id] = {d.pool_id, d.allocation};
+      held_[d.job->id] = d.pool_id;
       ++stats_.placed;
     } else {
-      pool.gpu_allocated -= d.gpu_milli;
-      (void)pool.engine->Release(d.allocation);
+      (void)queue_.Finish(Num(d.job->id));  // gives the allocation back
     }
   }
+  // A victim whose requeue was not written still runs: the next round adopts it again.
 }
 
+// One pass of the queue over the pending jobs: they are (re)submitted from the registry, the
+// queue starts, preempts and reserves, and the round's decisions are written at once.
 void PlacementService::PlacePending() {
   std::vector<std::shared_ptr<const Job>> pending;
-  std::map<std::string, std::string> offer_pool;
   registry_->ForEachOpenJob([&](const control::Entry<Job>& e) {
     if (e.obj->state == "pending" && !held_.count(e.obj->id)) pending.push_back(e.obj);
   });
+  // The queue is rebuilt from the registry every round (a job may have been cancelled or
+  // changed meanwhile); the queue's own state (reservation, preemption retry) is kept by id.
+  std::set<std::string> now_pending;
+  for (const auto& j : pending) now_pending.insert(j->id);
+  for (uint64_t num : queued_) {
+    (void)queue_.Cancel(num);
+    auto it = job_of_.find(num);
+    if (it != job_of_.end() && !now_pending.count(it->second) && !held_.count(it->second))
+      Forget(it->second);
+  }
+  queued_.clear();
   if (pending.empty()) return;
+  std::map<std::string, std::string> offer_pool;
   registry_->ForEach<Offer>([&](const control::Entry<Offer>& e) {
     offer_pool[e.obj->id] = e.obj->pool_id;
   });
-  std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
-    int pa = PriorityRank(a->priority), pb = PriorityRank(b->priority);
-    if (pa != pb) return pa < pb;
-    return a->created_at < b->created_at;
-  });
-  std::vector<Decision> decisions;
-  // A round writes at most this many decisions (bounded time under the registry's lock); the
-  // loop comes back at once for the rest.
-  constexpr size_t kMaxDecisions = 256;
+  std::map<uint64_t, std::pair<std::shared_ptr<const Job>, sched::Job>> by_num;
+  std::vector<Decision> started, victims, reasons;
+  // Whether a shape could ever run in some pool, once per round (a scan of the pools' nodes).
+  std::map<std::tuple<int64_t, int64_t, int, int, int, std::vector<std::pair<int, uint64_t>>>,
+           bool> ever;
   for (const auto& job : pending) {
+    sched::Job q = ToQueueJob(*job, &offer_pool);
+    const sched::TaskDemand& t = q.request.task;
+    auto key = std::make_tuple(t.cpu_milli, t.memory_mib, t.gpu_count, t.gpu_milli,
+                               q.request.gang_size, q.where);
+    auto it = ever.find(key);
+    if (it == ever.end()) it = ever.emplace(key, !q.where.empty() && queue_.CouldEverRun(q)).first;
+    if (!it->second) {
+      if (job->state_reason != kNeverFits) reasons.push_back({job, "", {}, kNeverFits, ""});
+      continue;
+    }
+    if (!queue_.Submit(q).ok()) continue;
+    queued_.push_back(q.id);
+    by_num.emplace(q.id, std::make_pair(job, std::move(q)));
+  }
+  const sched::ScheduleEvents ev = queue_.Schedule(registry_->clock().Now().ms);
+  for (const auto& [num, p] : ev.started) {
+    const auto& job = by_num.at(num).first;
+    PoolState* pool = partitions_.at(static_cast<size_t>(queue_.partition_of(num)));
+    Decision d{job, pool->id, {}, "", ""};
+    for (const auto& tp : p.tasks) {
+      Placement pl;
+      pl.node_id = pool->ids[tp.node];
+      for (auto dev : tp.devices) pl.devices.push_back(dev);
+      d.placement.push_back(std::move(pl));
+    }
+    started.push_back(std::move(d));
+  }
+  for (size_t i = 0; i < ev.preempted.size(); ++i) {
+    // The victim was held (running or scheduled): its allocation is released, it waits in the
+    // queue until the registry says pending (or the next round adopts it again).
+    const std::string& id = job_of_.at(ev.preempted[i]);
+    queued_.push_back(ev.preempted[i]);
+    held_.erase(id);
+    auto e = registry_->Get<Job>(id);
+    if (!e) continue;
+    victims.push_back({e->obj, "", {}, "", job_of_.at(ev.preemptor[i])});
+  }
+  // Waiting jobs say why.
+  for (const auto& [num, entry] : by_num) {
+    const auto& [job, q] = entry;
+    if (!queue_.is_queued(num)) continue;
+    const std::string reason = queue_.OverQuota(q)
+                                   ? "waiting: the organisation's GPU quota is used up"
+                                   : "waiting for capacity";
+    if (job->state_reason != reason) reasons.push_back({job, "", {}, reason, ""});
+  }
+  if (ev.truncated) more_pending_ = true;
+  std::vector<Decision> decisions = std::move(started);
+  for (auto& v : victims) decisions.push_back(std::move(v));
+  for (auto& r : reasons) {
     if (decisions.size() >= kMaxDecisions) {
       more_pending_ = true;
       break;
     }
-    std::vector<PoolState*> candidates;
-    if (!job->offer_id.empty()) {
-      auto it = offer_pool.find(job->offer_id);
-      if (it != offer_pool.end() && pools_.count(it->second))
-        candidates.push_back(pools_[it->second].get());
-    } else {
-      for (auto& [id, pool] : pools_) candidates.push_back(pool.get());
-      std::stable_sort(candidates.begin(), candidates.end(),
-                       [](PoolState* a, PoolState* b) { return a->Utilisation() < b->Utilisation(); });
-    }
-    bool placed = false, retryable = false;
-    for (PoolState* pool : candidates) {
-      sched::Request r = ToRequest(*job, *pool);
-      if (r.task.uses_gpu() && r.model_mask == 0) continue;  // no allowed model here
-      if (!r.task.uses_gpu() && pool->kind == "ai") continue;  // CPU work goes to CPU pools
-      pool->reliability->SetCritical(Critical(*job));
-      auto p = pool->engine->Place(r);
-      pool->reliability->SetCritical(false);
-      if (!p) {
-        retryable = retryable || sched::IsRetryable(p.error());
-        continue;
-      }
-      Decision d{job, pool->id, p->id, {}, "", 0};
-      for (const auto& tp : p->tasks) {
-        Placement pl;
-        pl.node_id = pool->ids[tp.node];
-        for (auto dev : tp.devices) pl.devices.push_back(dev);
-        d.placement.push_back(std::move(pl));
-      }
-      d.gpu_milli = static_cast<int64_t>(p->tasks.size()) * TaskGpuMilli(*job);
-      pool->gpu_allocated += d.gpu_milli;
-      decisions.push_back(std::move(d));
-      placed = true;
-      break;
-    }
-    if (placed) continue;
-    std::string reason = retryable ? "waiting for capacity"
-                                   : "no pool can ever hold this job (models, sizes or gang)";
-    if (job->state_reason != reason) decisions.push_back({job, "", {}, {}, reason, 0});
+    decisions.push_back(std::move(r));
   }
   Record(decisions);
 }

@@ -4,9 +4,17 @@
 // and returns the resources when a job is cancelled or finishes. After a restart it restores
 // the placements recorded on jobs, so accounting survives.
 //
-// Network-level choice (which pool) is simple for now: pools that can hold the job's models,
-// least utilised first; an offer named by the job pins its pool. Queue order: priority class,
-// then submission time.
+// The queue level is sched::QueueScheduler, the same code the simulator's timed mode drives:
+// each pool's engine is one of its partitions. So the server has priority classes (high,
+// normal, spot and best_effort), DRF fair share across buyer organisations (with a GPU quota
+// hook, SetQuota), starvation aging, preemption of spot work (in one pool, only when the whole
+// gang then fits; the victims are requeued through exec::PreemptJob in the round's write, and
+// their agents kill the old attempt at the next sync) and EASY backfill behind a node-exact
+// reservation for the head, in the pool where it will fit earliest, from the jobs'
+// duration_estimate_s.
+//
+// Network-level choice (which pool): pools that can hold the job's models, least utilised
+// first; an offer named by the job pins its pool; CPU-only work does not go to AI pools.
 #pragma once
 
 #include <atomic>
@@ -18,6 +26,7 @@
 
 #include "control/registry.h"
 #include "sched/engine.h"
+#include "sched/queue.h"
 
 namespace suanli::placement {
 
@@ -26,6 +35,9 @@ struct PlacementOptions {
   int batch_ms = 20;           // after a poke, how long submissions gather before a round
   std::string policy = "suanli";
   int max_candidates = 16;     // engine candidate limit (keeps a decision in microseconds)
+  // Queue behaviour (starvation_ms, backfill test limit, preemption retry). max_starts is set
+  // by the service: a round writes at most kMaxDecisions decisions.
+  sched::QueueOptions queue;
 };
 
 struct PlacementStats {
@@ -33,6 +45,7 @@ struct PlacementStats {
   uint64_t released = 0;
   uint64_t restored = 0;
   uint64_t rounds = 0;
+  uint64_t preempted = 0;  // jobs sent back to pending for higher-class work
 };
 
 class PlacementService {
@@ -48,26 +61,35 @@ class PlacementService {
   // Wakes the loop now (e.g. after a job was submitted).
   void Poke();
   PlacementStats stats() const;
+  // GPU quota of a buyer organisation, in milli-devices over all pools (0 = none). The
+  // registry has no quota field yet: this is the hook a quota setting would call.
+  void SetQuota(const std::string& org_id, int64_t gpu_milli);
+
+  // Decisions written per round (placements, preemptions, wait reasons); the loop comes back
+  // at once for the rest.
+  static constexpr size_t kMaxDecisions = 256;
 
  private:
   struct PoolState;
-  struct Held {
-    std::string pool_id;
-    sched::AllocationId allocation;
-  };
   void SyncNodes();
   void SyncJobs();
   void PlacePending();
   PoolState& Pool(const std::string& pool_id);
   sched::Request ToRequest(const domain::Job& job, PoolState& pool) const;
-  // A placement made in a round (placement non-empty) or a waiting job's new reason.
+  // The job as the queue sees it: class, buyer organisation, estimate and, given the offers'
+  // pools, the pools it may use (`where`).
+  sched::Job ToQueueJob(const domain::Job& job,
+                        const std::map<std::string, std::string>* offer_pool);
+  uint64_t Num(const std::string& job_id);  // the queue's id for a job
+  void Forget(const std::string& job_id);
+  // A round's decision: a placement (placement non-empty), a preemption (preemptor set) or a
+  // waiting job's new reason.
   struct Decision {
     std::shared_ptr<const domain::Job> job;
     std::string pool_id;
-    sched::AllocationId allocation;
     std::vector<domain::Placement> placement;
     std::string reason;
-    int64_t gpu_milli = 0;
+    std::string preemptor;  // a victim: the job it made room for
   };
   void Record(std::vector<Decision>& decisions);
 
@@ -75,8 +97,14 @@ class PlacementService {
   PlacementOptions options_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<PoolState>> pools_;
+  std::vector<PoolState*> partitions_;            // queue partition -> pool
+  sched::QueueScheduler queue_;
   std::map<std::string, std::string> node_pool_;  // node id -> pool id
-  std::map<std::string, Held> held_;              // job id -> allocation
+  std::map<std::string, std::string> held_;       // job id -> pool id (the queue runs it)
+  std::map<std::string, uint64_t> num_;           // job id -> queue id
+  std::map<uint64_t, std::string> job_of_;        // queue id -> job id
+  uint64_t next_num_ = 1;
+  std::vector<uint64_t> queued_;                  // in the queue after the last round
   std::map<std::string, std::string> ecosystem_of_;  // catalog id -> ecosystem
   PlacementStats stats_;
   uint64_t synced_topology_ = ~uint64_t{0};  // registry topology generation last mirrored

@@ -41,13 +41,21 @@ class PlacementServiceTest : public ::testing::Test {
     }).ok());
   }
   std::string Submit(int tasks, int gpus, std::vector<std::string> any_of = {"h100"}) {
+    return SubmitAs("", "normal", tasks, gpus, 3600, std::move(any_of));
+  }
+  // A job of buyer organisation `org` with priority `priority` and duration estimate `run_s`.
+  std::string SubmitAs(const std::string& org, const std::string& priority, int tasks, int gpus,
+                       int64_t run_s = 3600, std::vector<std::string> any_of = {"h100"}) {
     clock_.Advance(Millis(1000));  // submission order is queue order
     Job j;
     j.id = ids_.NewId("job");
+    j.org_id = org;
     j.name = "train";
+    j.priority = priority;
     j.tasks = tasks;
     j.cpu_cores = 16;
     j.memory_gib = 64;
+    j.duration_estimate_s = run_s;
     j.accelerators.count = gpus;
     j.accelerators.any_of = std::move(any_of);
     j.commands = {{"CUDA", "python train.py"}};
@@ -58,6 +66,18 @@ class PlacementServiceTest : public ::testing::Test {
     return j.id;
   }
   std::shared_ptr<const Job> GetJob(const std::string& id) { return reg_->Get<Job>(id)->obj; }
+  // What the execution service records when every task of a scheduled job runs, or ends.
+  void SetState(const std::string& id, const std::string& state) {
+    ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+      Job j = *txn.Get<Job>(id);
+      j.state = state;
+      if (state == "running") j.started_at = txn.now();
+      if (JobFinished(state)) j.finished_at = txn.now();
+      for (auto& p : j.placement) p.state = state == "running" ? "running" : "succeeded";
+      txn.Put(j, state);
+      return OkStatus();
+    }).ok());
+  }
 
   control::TestRegistry t_{"placement", 3};
   std::filesystem::path& dir_ = t_.dir;
@@ -164,6 +184,135 @@ TEST_F(PlacementServiceTest, CordonedNodesTakeNoNewWork) {
   EXPECT_EQ(GetJob(a)->state, "scheduled") << GetJob(a)->state_reason;
   EXPECT_EQ(GetJob(a)->placement[0].node_id, "node-1");
   EXPECT_EQ(GetJob(b)->state, "pending");
+}
+
+// DRF across buyer organisations: "big" already runs half the pool, so the job of "small",
+// submitted later, gets the last free node (submission order alone would give it to "big").
+TEST_F(PlacementServiceTest, TheOrganisationUsingLessGoesFirst) {
+  PlacementService svc(reg_.get(), {});
+  const std::string running = SubmitAs("big", "normal", 1, 8);
+  svc.RunOnce();
+  ASSERT_EQ(GetJob(running)->state, "scheduled");
+  const std::string big = SubmitAs("big", "normal", 1, 8);
+  const std::string small = SubmitAs("small", "normal", 1, 8);
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(small)->state, "scheduled");
+  EXPECT_EQ(GetJob(big)->state, "pending");
+  EXPECT_EQ(GetJob(big)->state_reason, "waiting for capacity");
+}
+
+// Aging beats fair share: a job that waited past starvation_ms goes before a fresher job of
+// an organisation with a lower share.
+TEST_F(PlacementServiceTest, AJobThatWaitedTooLongGoesFirst) {
+  PlacementOptions o;
+  o.queue.starvation_ms = 30'000;
+  PlacementService svc(reg_.get(), o);
+  const std::string running = SubmitAs("big", "normal", 1, 8);
+  svc.RunOnce();
+  ASSERT_EQ(GetJob(running)->state, "scheduled");
+  const std::string old = SubmitAs("big", "normal", 1, 8);
+  clock_.Advance(Millis(60'000));
+  const std::string fresh = SubmitAs("small", "normal", 1, 8);
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(old)->state, "scheduled");
+  EXPECT_EQ(GetJob(fresh)->state, "pending");
+}
+
+// A full pool of spot work: a high job evicts the spot gang (requeued through the execution
+// layer, with the reason and an interruption that is the buyer's, not the provider's) and
+// takes a node. The spot job is not failed although it has no restarts left.
+TEST_F(PlacementServiceTest, AHighJobPreemptsSpotWorkOnAFullPool) {
+  PlacementService svc(reg_.get(), {});
+  const std::string spot = SubmitAs("cheap", "spot", 2, 8);
+  ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+    Job j = *txn.Get<Job>(spot);
+    j.max_restarts = 0;
+    txn.Put(j, "update");
+    return OkStatus();
+  }).ok());
+  svc.RunOnce();
+  ASSERT_EQ(GetJob(spot)->state, "scheduled");
+  SetState(spot, "running");
+  clock_.Advance(Millis(120'000));
+  const std::string high = SubmitAs("urgent", "high", 1, 8);
+  svc.RunOnce();
+  auto victim = GetJob(spot);
+  EXPECT_EQ(victim->state, "pending");
+  EXPECT_NE(victim->state_reason.find("preempted by job " + high), std::string::npos)
+      << victim->state_reason;
+  EXPECT_EQ(victim->restart_count, 1);
+  EXPECT_TRUE(victim->placement.empty());
+  ASSERT_EQ(victim->interruptions.size(), 1u);
+  EXPECT_EQ(victim->interruptions[0].cause, "preempted");
+  EXPECT_FALSE(victim->interruptions[0].provider_side());
+  EXPECT_EQ(victim->interruptions[0].failed_at.ms - victim->interruptions[0].started_at.ms,
+            121'000);
+  EXPECT_EQ(GetJob(high)->state, "scheduled");
+  EXPECT_EQ(svc.stats().preempted, 1u);
+  // The spot gang waits for room; the high job keeps its node.
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(spot)->state, "pending");
+  EXPECT_EQ(GetJob(spot)->state_reason, "waiting for capacity");
+  EXPECT_EQ(GetJob(high)->state, "scheduled");
+  EXPECT_EQ(svc.stats().preempted, 1u);
+}
+
+// Preemption evicts only when the whole gang then fits, and only spot work: a job that can
+// never fit evicts nothing, nor does a gang that would need a normal job's node too.
+TEST_F(PlacementServiceTest, PreemptionEvictsNothingWhenItCannotMakeRoom) {
+  PlacementService svc(reg_.get(), {});
+  const std::string spot = SubmitAs("cheap", "spot", 1, 8);
+  const std::string normal = SubmitAs("other", "normal", 1, 8);
+  svc.RunOnce();
+  ASSERT_EQ(GetJob(spot)->state, "scheduled");
+  ASSERT_EQ(GetJob(normal)->state, "scheduled");
+  const std::string never = SubmitAs("urgent", "high", 3, 8);  // three nodes in a two-node pool
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(never)->state_reason, "no pool can ever hold this job (models, sizes or gang)");
+  const std::string gang = SubmitAs("urgent", "high", 2, 8);  // would need the normal job's node
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(gang)->state, "pending");
+  EXPECT_EQ(GetJob(gang)->state_reason, "waiting for capacity");
+  EXPECT_EQ(GetJob(spot)->state, "scheduled");
+  EXPECT_EQ(GetJob(normal)->state, "scheduled");
+  EXPECT_EQ(svc.stats().preempted, 0u);
+  // Without the blocked gang at the head of the queue (only the head preempts), a normal job
+  // that fits in the spot job's node takes it.
+  SetState(gang, "cancelled");
+  SetState(never, "cancelled");
+  const std::string one = SubmitAs("other", "normal", 1, 4);
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(one)->state, "scheduled");
+  EXPECT_EQ(GetJob(spot)->state, "pending");
+  EXPECT_EQ(GetJob(normal)->state, "scheduled");
+}
+
+// EASY backfill behind the head's reservation, from duration_estimate_s. The head (8 GPUs)
+// will fit on the node where a 100 s job runs; a long 4-GPU job that would fit there now must
+// wait (it would delay the head), a 50 s one may start.
+TEST_F(PlacementServiceTest, BackfillNeverDelaysTheHead) {
+  PlacementService svc(reg_.get(), {});
+  const std::string shortrun = SubmitAs("", "normal", 1, 4, 100);
+  const std::string longrun = SubmitAs("", "normal", 1, 8, 100'000);
+  svc.RunOnce();
+  ASSERT_EQ(GetJob(shortrun)->state, "scheduled");
+  ASSERT_EQ(GetJob(longrun)->state, "scheduled");
+  const std::string x = GetJob(shortrun)->placement[0].node_id;
+  const std::string head = SubmitAs("", "normal", 1, 8, 1000);
+  const std::string later = SubmitAs("", "normal", 1, 4, 100'000);
+  const std::string quick = SubmitAs("", "normal", 1, 4, 50);
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(head)->state, "pending");
+  EXPECT_EQ(GetJob(later)->state, "pending");
+  ASSERT_EQ(GetJob(quick)->state, "scheduled");
+  EXPECT_EQ(GetJob(quick)->placement[0].node_id, x);
+  // The node frees up: the head gets it before the job behind it.
+  SetState(shortrun, "succeeded");
+  SetState(quick, "succeeded");
+  svc.RunOnce();
+  ASSERT_EQ(GetJob(head)->state, "scheduled");
+  EXPECT_EQ(GetJob(head)->placement[0].node_id, x);
+  EXPECT_EQ(GetJob(later)->state, "pending");
 }
 
 }  // namespace

@@ -115,6 +115,10 @@ std::vector<DomainId> Engine::GangDomains(const Request& r) const {
   return out;
 }
 
+bool Engine::CouldEverPlace(const Request& r) const {
+  return Validate(r).ok() && IsRetryable(Unplaceable(r));
+}
+
 Status Engine::Unplaceable(const Request& r) const {
   // Could the pool hold the whole gang if it were empty? If not, the request is infeasible
   // here; otherwise it only has to wait for room.

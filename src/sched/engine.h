@@ -52,6 +52,9 @@ class Engine {
   // given node and devices. FailedPrecondition if any of them no longer has the room; then
   // nothing is applied.
   Result<Placement> Restore(const Request& request, const std::vector<TaskPlacement>& tasks);
+  // Whether the cluster could hold the whole gang if it were empty (live nodes of any state):
+  // false when Place would fail with kFailedPrecondition or kInvalidArgument. O(nodes).
+  bool CouldEverPlace(const Request& request) const;
   // Returns the resources of a placement. NotFound if unknown or already released.
   Status Release(AllocationId id);
   // Placements with a task on `slot` (for requeueing when a node goes down). O(allocations).

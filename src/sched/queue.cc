@@ -47,14 +47,63 @@ bool FitsOn(const QueueScheduler::Room& n, const Request& r) {
 }
 
 // A failed shape within one Schedule call: the same request fails again until room is freed.
-using Shape = std::tuple<int64_t, int64_t, int, int, ModelMask, int, bool>;
+using Shape = std::tuple<int64_t, int64_t, int, int, ModelMask, int, bool,
+                         std::vector<std::pair<int, ModelMask>>>;
 Shape ShapeOf(const Job& j, bool off_reserved) {
   const Request& r = j.request;
   return {r.task.cpu_milli, r.task.memory_mib, r.task.gpu_count, r.task.gpu_milli, r.model_mask,
-          r.gang_size, off_reserved};
+          r.gang_size, off_reserved, j.where};
 }
 
 }  // namespace
+
+int QueueScheduler::AddPartition(Engine* engine, ReliabilityPolicy* reliability) {
+  parts_.push_back({engine, reliability, {}});
+  return static_cast<int>(parts_.size()) - 1;
+}
+
+double QueueScheduler::Partition::utilisation() const {
+  const Cluster& c = engine->cluster();
+  return c.total_gpu_milli() ? static_cast<double>(c.allocated_gpu_milli()) / c.total_gpu_milli()
+                             : 0;
+}
+
+Request QueueScheduler::RequestIn(const Job& j, int part) {
+  Request r = j.request;
+  for (const auto& [p, mask] : j.where) {
+    if (p == part) r.model_mask = mask;
+  }
+  return r;
+}
+
+std::vector<int> QueueScheduler::Candidates(const Job& j) const {
+  std::vector<int> out;
+  if (j.where.empty()) {
+    for (size_t p = 0; p < parts_.size(); ++p) out.push_back(static_cast<int>(p));
+  } else {
+    for (const auto& w : j.where) {
+      if (w.first >= 0 && static_cast<size_t>(w.first) < parts_.size()) out.push_back(w.first);
+    }
+  }
+  if (out.size() > 1) {
+    std::vector<double> util(parts_.size());
+    for (int p : out) util[p] = parts_[p].utilisation();
+    std::stable_sort(out.begin(), out.end(), [&](int a, int b) { return util[a] < util[b]; });
+  }
+  return out;
+}
+
+int QueueScheduler::partition_of(uint64_t id) const {
+  auto it = running_.find(id);
+  return it == running_.end() ? -1 : it->second.part;
+}
+
+bool QueueScheduler::CouldEverRun(const Job& j) const {
+  for (int p : Candidates(j)) {
+    if (parts_[p].engine->CouldEverPlace(RequestIn(j, p))) return true;
+  }
+  return false;
+}
 
 int64_t QueueScheduler::Running::expected_end() const {
   return job.expected_runtime_ms > 0 ? start_ms + job.expected_runtime_ms : kNever;
@@ -73,14 +122,6 @@ Status QueueScheduler::Cancel(uint64_t id) {
   return queue_.erase(id) ? OkStatus() : NotFound("job not queued");
 }
 
-double QueueScheduler::DominantShare(const std::string& org) const {
-  auto it = used_.find(org);
-  if (it == used_.end()) return 0;
-  const Cluster& c = engine_->cluster();
-  double cpu = c.total_cpu_milli() ? static_cast<double>(it->second.first) / c.total_cpu_milli() : 0;
-  double gpu = c.total_gpu_milli() ? static_cast<double>(it->second.second) / c.total_gpu_milli() : 0;
-  return std::max(cpu, gpu);
-}
 
 bool QueueScheduler::OverQuota(const Job& j) const {
   auto q = quota_.find(j.org);
@@ -98,11 +139,25 @@ void QueueScheduler::Account(const Job& j, int sign) {
 
 // Class, then starved-first, then DRF share, then submit time, then id.
 std::vector<Job> QueueScheduler::Ordered(int64_t now_ms) const {
+  // DRF: an organisation's dominant share is the larger of its CPU and GPU share of all
+  // partitions together.
+  int64_t cpu_total = 0, gpu_total = 0;
+  for (const Partition& p : parts_) {
+    cpu_total += p.engine->cluster().total_cpu_milli();
+    gpu_total += p.engine->cluster().total_gpu_milli();
+  }
+  auto dominant_share = [&](const std::string& org) -> double {
+    auto it = used_.find(org);
+    if (it == used_.end()) return 0;
+    double cpu = cpu_total ? static_cast<double>(it->second.first) / cpu_total : 0;
+    double gpu = gpu_total ? static_cast<double>(it->second.second) / gpu_total : 0;
+    return std::max(cpu, gpu);
+  };
   std::vector<std::tuple<int, int, double, int64_t, uint64_t>> keys;
   keys.reserve(queue_.size());
   for (const auto& [id, j] : queue_) {
     bool starved = now_ms - j.submit_ms > opts_.starvation_ms;
-    keys.emplace_back(static_cast<int>(j.priority), starved ? 0 : 1, DominantShare(j.org),
+    keys.emplace_back(static_cast<int>(j.priority), starved ? 0 : 1, dominant_share(j.org),
                       j.submit_ms, id);
   }
   std::sort(keys.begin(), keys.end());
@@ -113,30 +168,59 @@ std::vector<Job> QueueScheduler::Ordered(int64_t now_ms) const {
 }
 
 bool QueueScheduler::TryStart(const Job& j, int64_t now_ms, ScheduleEvents* ev) {
-  auto p = engine_->Place(j.request);
+  if (parts_.size() == 1 && j.where.empty()) return TryStartIn(j, 0, now_ms, ev);
+  for (int part : Candidates(j)) {
+    if (TryStartIn(j, part, now_ms, ev)) return true;
+  }
+  return false;
+}
+
+bool QueueScheduler::TryStartIn(const Job& j, int part, int64_t now_ms, ScheduleEvents* ev) {
+  Partition& pt = parts_[part];
+  if (pt.reliability) pt.reliability->SetCritical(j.critical);
+  auto p = j.where.empty() ? pt.engine->Place(j.request) : pt.engine->Place(RequestIn(j, part));
+  if (pt.reliability) pt.reliability->SetCritical(false);
   if (!p) return false;
-  Running r{j, p->id, now_ms, JobCpu(j), JobGpu(j), {}, p->tasks};
+  Track(j, part, *p, now_ms);
+  ev->started.emplace_back(j.id, *p);
+  return true;
+}
+
+void QueueScheduler::Track(const Job& j, int part, const Placement& p, int64_t start_ms) {
+  Running r{j, part, p.id, start_ms, JobCpu(j), JobGpu(j), {}, p.tasks};
   spot_running_ += j.priority == PriorityClass::kSpot;
-  for (const TaskPlacement& t : p->tasks) {
+  for (const TaskPlacement& t : p.tasks) {
     if (std::find(r.nodes.begin(), r.nodes.end(), t.node) == r.nodes.end()) r.nodes.push_back(t.node);
   }
-  for (NodeSlot s : r.nodes) on_node_[s].push_back(j.id);
+  for (NodeSlot s : r.nodes) parts_[part].on_node[s].push_back(j.id);
   running_[j.id] = std::move(r);
   Account(j, +1);
   queue_.erase(j.id);
-  ev->started.emplace_back(j.id, *p);
-  return true;
+}
+
+Result<Placement> QueueScheduler::Adopt(const Job& job, int part,
+                                        const std::vector<TaskPlacement>& tasks,
+                                        int64_t start_ms) {
+  if (running_.count(job.id)) return Err(InvalidArgument("job already running", "id"));
+  if (part < 0 || static_cast<size_t>(part) >= parts_.size()) {
+    return Err(InvalidArgument("no such partition", "partition"));
+  }
+  auto p = parts_[part].engine->Restore(RequestIn(job, part), tasks);
+  if (!p) return p;
+  Track(job, part, *p, start_ms);
+  return p;
 }
 
 void QueueScheduler::Stop(uint64_t id) {
   Running& r = running_.at(id);
   spot_running_ -= r.job.priority == PriorityClass::kSpot;
-  (void)engine_->Release(r.alloc);
+  Partition& pt = parts_[r.part];
+  (void)pt.engine->Release(r.alloc);
   Account(r.job, -1);
   for (NodeSlot s : r.nodes) {
-    auto& ids = on_node_[s];
+    auto& ids = pt.on_node[s];
     ids.erase(std::find(ids.begin(), ids.end(), id));
-    if (ids.empty()) on_node_.erase(s);
+    if (ids.empty()) pt.on_node.erase(s);
   }
   running_.erase(id);
 }
@@ -150,16 +234,15 @@ void QueueScheduler::Running::GiveBack(NodeSlot slot, Room* n) const {
   }
 }
 
-bool QueueScheduler::PreemptFor(const Job& j, int64_t now_ms, ScheduleEvents* ev) {
-  if (j.priority == PriorityClass::kSpot || spot_running_ == 0) return false;
-  // A failed search is not repeated for the same job within preempt_retry_ms.
-  if (no_preempt_.first == j.id && now_ms < no_preempt_.second) return false;
-  const Cluster& c = engine_->cluster();
+std::vector<std::tuple<int64_t, uint32_t, NodeSlot, std::vector<uint64_t>>>
+QueueScheduler::EvictionOptions(const Job& j, int part) const {
+  const Cluster& c = parts_[part].engine->cluster();
+  const Request request = RequestIn(j, part);
   // Per node that could hold one task: the spot jobs to evict there (newest first), fewest GPU.
   std::vector<std::tuple<int64_t, uint32_t, NodeSlot, std::vector<uint64_t>>> options;
-  for (const auto& [slot, ids] : on_node_) {
+  for (const auto& [slot, ids] : parts_[part].on_node) {
     const Node& n = c.node(slot);
-    if (!CouldEverHold(n, j.request)) continue;
+    if (!CouldEverHold(n, request)) continue;
     std::vector<const Running*> spot;
     for (uint64_t id : ids) {
       const Running& r = running_.at(id);
@@ -176,44 +259,75 @@ bool QueueScheduler::PreemptFor(const Job& j, int64_t now_ms, ScheduleEvents* ev
       victims.push_back(r->job.id);
       gpu += r->gpu;
       r->GiveBack(slot, &after);
-      if (FitsOn(after, j.request)) {
+      if (FitsOn(after, request)) {
         options.emplace_back(gpu, n.rank, slot, victims);
         break;
       }
     }
   }
+  return options;
+}
+
+bool QueueScheduler::PreemptFor(const Job& j, int64_t now_ms, ScheduleEvents* ev) {
+  if (j.priority == PriorityClass::kSpot || spot_running_ == 0) return false;
+  // A failed search is not repeated for the same job within preempt_retry_ms.
+  if (no_preempt_.first == j.id && now_ms < no_preempt_.second) return false;
   const size_t need = static_cast<size_t>(j.request.gang_size);
-  if (options.size() < need) {
-    no_preempt_ = {j.id, now_ms + opts_.preempt_retry_ms};
-    return false;
+  // The first partition (in the order jobs start in) where evicting makes room for the gang.
+  for (int part : Candidates(j)) {
+    auto options = EvictionOptions(j, part);
+    if (options.size() < need) continue;
+    std::partial_sort(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(need),
+                      options.end());
+    std::set<uint64_t> evict;
+    for (size_t k = 0; k < need; ++k) evict.insert(std::get<3>(options[k]).begin(),
+                                                   std::get<3>(options[k]).end());
+    for (uint64_t v : evict) {
+      Job job = running_.at(v).job;
+      Stop(v);
+      queue_.emplace(v, job);
+      ev->preempted.push_back(v);
+      ev->preemptor.push_back(j.id);
+    }
+    return TryStartIn(j, part, now_ms, ev);
   }
-  std::partial_sort(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(need),
-                    options.end());
-  std::set<uint64_t> evict;
-  for (size_t k = 0; k < need; ++k) evict.insert(std::get<3>(options[k]).begin(),
-                                                 std::get<3>(options[k]).end());
-  for (uint64_t v : evict) {
-    Job job = running_.at(v).job;
-    Stop(v);
-    queue_.emplace(v, job);
-    ev->preempted.push_back(v);
-  }
-  return TryStart(j, now_ms, ev);
+  no_preempt_ = {j.id, now_ms + opts_.preempt_retry_ms};
+  return false;
 }
 
 int64_t QueueScheduler::Reserve(const Job& j, int64_t now_ms) {
   reserved_.clear();
-  const Cluster& c = engine_->cluster();
+  reserved_part_ = 0;
+  if (parts_.size() == 1 && j.where.empty()) return ReserveIn(j, 0, now_ms, &reserved_);
+  // The partition where the head will fit earliest (ties: the order it would start in).
+  int64_t best = kNever;
+  for (int part : Candidates(j)) {
+    std::vector<NodeSlot> nodes;
+    const int64_t shadow = ReserveIn(j, part, now_ms, &nodes);
+    if (shadow < best) {
+      best = shadow;
+      reserved_ = std::move(nodes);
+      reserved_part_ = part;
+    }
+  }
+  return best;
+}
+
+int64_t QueueScheduler::ReserveIn(const Job& j, int part, int64_t now_ms,
+                                  std::vector<NodeSlot>* nodes) const {
+  const Cluster& c = parts_[part].engine->cluster();
+  const Request request = RequestIn(j, part);
+  const auto& on_node = parts_[part].on_node;
   std::vector<std::tuple<int64_t, uint32_t, NodeSlot>> when;  // (fit time, rank, node)
   for (NodeSlot slot = 0; slot < c.slot_count(); ++slot) {
     const Node& n = c.node(slot);
-    if (!CouldEverHold(n, j.request)) continue;
-    if (FitsOn(Room::Of(n), j.request)) {
+    if (!CouldEverHold(n, request)) continue;
+    if (FitsOn(Room::Of(n), request)) {
       when.emplace_back(now_ms, n.rank, slot);
       continue;
     }
-    auto it = on_node_.find(slot);
-    if (it == on_node_.end()) continue;
+    auto it = on_node.find(slot);
+    if (it == on_node.end()) continue;
     std::vector<std::pair<int64_t, uint64_t>> ends;
     for (uint64_t id : it->second) ends.emplace_back(running_.at(id).expected_end(), id);
     std::sort(ends.begin(), ends.end());
@@ -221,7 +335,7 @@ int64_t QueueScheduler::Reserve(const Job& j, int64_t now_ms) {
     for (const auto& [end, id] : ends) {
       if (end == kNever) break;
       running_.at(id).GiveBack(slot, &after);
-      if (FitsOn(after, j.request)) {
+      if (FitsOn(after, request)) {
         when.emplace_back(std::max(end, now_ms), n.rank, slot);
         break;
       }
@@ -233,13 +347,14 @@ int64_t QueueScheduler::Reserve(const Job& j, int64_t now_ms) {
   int64_t shadow = now_ms;
   for (size_t k = 0; k < need; ++k) {
     shadow = std::max(shadow, std::get<0>(when[k]));
-    reserved_.push_back(std::get<2>(when[k]));
+    nodes->push_back(std::get<2>(when[k]));
   }
   return shadow;
 }
 
 void QueueScheduler::SetReservedCordoned(bool cordoned) {
-  Cluster& c = engine_->cluster();
+  if (parts_.empty()) return;
+  Cluster& c = parts_[reserved_part_].engine->cluster();
   if (cordoned) {
     for (NodeSlot s : reserved_) {
       if (c.node(s).alive && c.node(s).state == NodeState::kUp) {
@@ -264,6 +379,10 @@ ScheduleEvents QueueScheduler::Schedule(int64_t now_ms) {
   int tests = 0;
   std::set<Shape> failed;  // shapes that found no room in this call
   for (const Job& j : Ordered(now_ms)) {
+    if (opts_.max_starts > 0 && ev.started.size() >= static_cast<size_t>(opts_.max_starts)) {
+      ev.truncated = true;
+      break;
+    }
     if (!queue_.count(j.id) || OverQuota(j)) continue;
     if (!reserved) {
       if (TryStart(j, now_ms, &ev)) continue;

@@ -1,4 +1,6 @@
 // The queue level above the Engine: which waiting job to place next, and what to evict.
+// One implementation for every driver: the simulator's timed mode (one engine) and the
+// server's placement service (one engine per pool, see "Partitions" below).
 //
 //  - Priority classes: kHigh before kNormal before kSpot (spot and best-effort work).
 //  - Fair share across organisations: inside a class, the organisation with the lowest
@@ -14,6 +16,12 @@
 //  - No starvation: a job that has waited longer than starvation_ms moves to the front of its
 //    class, so a large gang eventually becomes the reserved head.
 //
+// Partitions: the scheduler drives one or more engines (the server's pools, each with its own
+// Cluster). A job names the partitions it may use and its model mask in each (Job::where); it
+// starts in the least GPU-utilised one that can hold it now. Fair shares are taken over all
+// partitions together. Preemption evicts inside one partition, for the whole gang. The head's
+// reservation is made in the partition where the head will fit earliest.
+//
 // Time is given by the caller (virtual in the simulator, the server's Clock in production).
 // Thread-safety: none.
 #pragma once
@@ -22,10 +30,13 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "sched/engine.h"
+#include "sched/reliability_policy.h"
 
 namespace suanli::sched {
 
@@ -38,6 +49,12 @@ struct Job {
   Request request;
   int64_t submit_ms = 0;
   int64_t expected_runtime_ms = 0;  // estimate used by backfill (0 = unknown: never backfilled)
+  // The partitions the job may use, each with its model mask there (model ids are per
+  // cluster), tried least GPU-utilised first (ties: this order). Empty: every partition, with
+  // request.model_mask.
+  std::vector<std::pair<int, ModelMask>> where = {};
+  // Long, large work: a partition's ReliabilityPolicy (AddPartition) keeps it off suspect nodes.
+  bool critical = false;
 };
 
 struct QueueOptions {
@@ -46,18 +63,30 @@ struct QueueOptions {
   int max_backfill_tests = 1000;
   // After a job found no spot work to evict, it does not search again for this long.
   int64_t preempt_retry_ms = 10'000;
+  // Most jobs started per Schedule call (0 = no limit); ScheduleEvents::truncated says the
+  // call stopped there (the server bounds the decisions it writes in one round).
+  int max_starts = 0;
 };
 
 // What one Schedule() call did.
 struct ScheduleEvents {
   std::vector<std::pair<uint64_t, Placement>> started;
   std::vector<uint64_t> preempted;  // back in the queue
+  std::vector<uint64_t> preemptor;  // per preempted job: the job it made room for
+  bool truncated = false;           // stopped at QueueOptions::max_starts
 };
 
 class QueueScheduler {
  public:
-  // `engine` must outlive the scheduler; the scheduler owns placements it starts.
-  QueueScheduler(Engine* engine, QueueOptions opts = {}) : engine_(engine), opts_(opts) {}
+  // One partition (index 0). `engine` must outlive the scheduler; the scheduler owns the
+  // placements it starts or adopts.
+  QueueScheduler(Engine* engine, QueueOptions opts = {}) : opts_(opts) { AddPartition(engine); }
+  // No partition yet: add them with AddPartition.
+  explicit QueueScheduler(QueueOptions opts) : opts_(opts) {}
+  // Adds an engine (it must outlive the scheduler); returns its partition index. When
+  // `reliability` is the engine's policy, critical jobs are placed with it marked critical.
+  int AddPartition(Engine* engine, ReliabilityPolicy* reliability = nullptr);
+  size_t partitions() const { return parts_.size(); }
 
   // GPU quota (milli) of an organisation; 0 = none.
   void SetQuota(const std::string& org, int64_t gpu_milli) { quota_[org] = gpu_milli; }
@@ -69,12 +98,26 @@ class QueueScheduler {
   Status Finish(uint64_t job_id);
   // Removes a queued job. NotFound if it is not queued.
   Status Cancel(uint64_t job_id);
+  // Takes over a job already placed (an owner restarting): re-creates its placement on
+  // `partition` through Engine::Restore and counts it as running since `start_ms` (its
+  // expected end is start_ms + expected_runtime_ms). A queued job of that id leaves the queue.
+  Result<Placement> Adopt(const Job& job, int partition, const std::vector<TaskPlacement>& tasks,
+                          int64_t start_ms);
+
+  // The partition a running job is on; -1 when it is not running.
+  int partition_of(uint64_t job_id) const;
+  bool is_queued(uint64_t job_id) const { return queue_.count(job_id) > 0; }
+  // Whether some partition the job may use could hold it when empty (Engine::CouldEverPlace).
+  bool CouldEverRun(const Job& j) const;
+  // Whether the job's organisation would exceed its GPU quota with it.
+  bool OverQuota(const Job& j) const;
 
   size_t queued() const { return queue_.size(); }
   size_t running() const { return running_.size(); }
   // The reservation made by the last Schedule (job id, shadow time), if any, and its nodes.
   std::pair<uint64_t, int64_t> reservation() const { return reservation_; }
   const std::vector<NodeSlot>& reserved_nodes() const { return reserved_; }
+  int reserved_partition() const { return reserved_part_; }
 
  public:
   // What a node has free, as a value to play what-if with (releases that have not happened).
@@ -86,8 +129,15 @@ class QueueScheduler {
   };
 
  private:
+  struct Partition {
+    Engine* engine = nullptr;
+    ReliabilityPolicy* reliability = nullptr;
+    std::unordered_map<NodeSlot, std::vector<uint64_t>> on_node;  // running job ids per node
+    double utilisation() const;
+  };
   struct Running {
     Job job;
+    int part = 0;
     AllocationId alloc;
     int64_t start_ms = 0;
     int64_t cpu = 0, gpu = 0;
@@ -98,28 +148,38 @@ class QueueScheduler {
     void GiveBack(NodeSlot slot, Room* n) const;
   };
   std::vector<Job> Ordered(int64_t now_ms) const;
-  double DominantShare(const std::string& org) const;
-  bool OverQuota(const Job& j) const;
+  // The request as partition `part` reads it (the job's model mask there).
+  static Request RequestIn(const Job& j, int part);
+  // The partitions `j` may use, in the order to try them.
+  std::vector<int> Candidates(const Job& j) const;
   bool TryStart(const Job& j, int64_t now_ms, ScheduleEvents* ev);
+  bool TryStartIn(const Job& j, int part, int64_t now_ms, ScheduleEvents* ev);
+  void Track(const Job& j, int part, const Placement& p, int64_t start_ms);
   bool PreemptFor(const Job& j, int64_t now_ms, ScheduleEvents* ev);
+  // Per node of `part` that could hold one task of `j`: (GPU evicted, rank, node, spot jobs to
+  // evict there, newest first).
+  std::vector<std::tuple<int64_t, uint32_t, NodeSlot, std::vector<uint64_t>>> EvictionOptions(
+      const Job& j, int part) const;
   // Reserves nodes for `j`; returns its shadow time (INT64_MAX = no node will ever fit).
   int64_t Reserve(const Job& j, int64_t now_ms);
+  // The shadow time of `j` in `part` and the nodes it would reserve there.
+  int64_t ReserveIn(const Job& j, int part, int64_t now_ms, std::vector<NodeSlot>* nodes) const;
   void Stop(uint64_t id);  // releases a running job (finish or eviction)
   // Holds the reserved nodes (cordons those that are up) or gives them back.
   void SetReservedCordoned(bool cordoned);
   void Account(const Job& j, int sign);
 
-  Engine* engine_;
   QueueOptions opts_;
+  std::vector<Partition> parts_;
   std::map<uint64_t, Job> queue_;
   std::unordered_map<uint64_t, Running> running_;
-  std::unordered_map<NodeSlot, std::vector<uint64_t>> on_node_;  // running job ids per node
   int64_t spot_running_ = 0;
   std::pair<uint64_t, int64_t> no_preempt_{0, 0};  // (job, until) after a failed search
   std::unordered_map<std::string, int64_t> quota_;
   std::unordered_map<std::string, std::pair<int64_t, int64_t>> used_;  // org -> (cpu, gpu)
   std::pair<uint64_t, int64_t> reservation_{0, 0};
   std::vector<NodeSlot> reserved_;
+  int reserved_part_ = 0;
   std::vector<NodeSlot> held_;  // reserved nodes cordoned while backfilling (restored after)
 };
 

@@ -165,5 +165,104 @@ TEST(QueuePreemption, EvictsOnTheNodeWhereItHelps) {
   EXPECT_EQ(ev.started[0].second.tasks[0].node, y);
 }
 
+
+// Several partitions (the server's pools): one 4-GPU node each.
+class QueuePartitions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int p = 0; p < 2; ++p) {
+      clusters_[p].AddNode({"n" + std::to_string(p), 64000, 65536, 4, "G", "", ""}).value();
+      engines_[p] = std::make_unique<Engine>(&clusters_[p], *MakePolicy("bestfit", {}));
+      EXPECT_EQ(q_.AddPartition(engines_[p].get()), p);
+    }
+  }
+  static Job MakeJob(uint64_t id, int gpus, PriorityClass p, int64_t submit, int64_t runtime,
+                     std::vector<std::pair<int, ModelMask>> where, std::string org = "o") {
+    Job j{id, std::move(org), p, {{1000, 1, gpus, 1000}, 1, kAnyModel, false}, submit, runtime};
+    j.where = std::move(where);
+    return j;
+  }
+  // Starts `j` in partition `part` (the only one it may use).
+  void StartIn(int part, Job j) {
+    j.where = {{part, kAnyModel}};
+    ASSERT_TRUE(q_.Submit(j).ok());
+    auto ev = q_.Schedule(j.submit_ms);
+    ASSERT_EQ(ev.started.size(), 1u);
+    ASSERT_EQ(q_.partition_of(j.id), part);
+  }
+  Cluster clusters_[2];
+  std::unique_ptr<Engine> engines_[2];
+  QueueScheduler q_{QueueOptions{}};
+};
+
+TEST_F(QueuePartitions, StartsInTheLeastUtilisedPartitionThatCanHoldIt) {
+  const std::vector<std::pair<int, ModelMask>> both = {{0, kAnyModel}, {1, kAnyModel}};
+  ASSERT_TRUE(q_.Submit(MakeJob(1, 2, PriorityClass::kNormal, 0, 0, both)).ok());
+  ASSERT_TRUE(q_.Schedule(0).started.size() == 1);
+  EXPECT_EQ(q_.partition_of(1), 0);  // a tie: the order given
+  ASSERT_TRUE(q_.Submit(MakeJob(2, 1, PriorityClass::kNormal, 1, 0, both)).ok());
+  q_.Schedule(1);
+  EXPECT_EQ(q_.partition_of(2), 1);  // partition 0 is busier
+  // A job pinned to partition 0 goes there; one whose model is absent from 1 too.
+  ASSERT_TRUE(q_.Submit(MakeJob(3, 2, PriorityClass::kNormal, 2, 0, {{0, kAnyModel}})).ok());
+  ASSERT_TRUE(q_.Submit(MakeJob(4, 1, PriorityClass::kNormal, 3, 0, {{0, kAnyModel}, {1, 0}})).ok());
+  q_.Schedule(3);
+  EXPECT_EQ(q_.partition_of(3), 0);
+  EXPECT_EQ(q_.partition_of(4), -1);  // partition 0 is full and 1 has no allowed model
+  EXPECT_FALSE(q_.CouldEverRun(MakeJob(5, 1, PriorityClass::kNormal, 4, 0, {{1, 0}})));
+  EXPECT_FALSE(q_.CouldEverRun(MakeJob(6, 8, PriorityClass::kNormal, 4, 0, both)));
+  EXPECT_TRUE(q_.CouldEverRun(MakeJob(7, 4, PriorityClass::kNormal, 4, 0, both)));
+}
+
+// Partition 1 has a 2-GPU spot job beside a normal one, partition 0 a 4-GPU spot job. A high
+// 4-GPU job tries 1 first, where evicting cannot make room, and evicts in 0 only.
+TEST_F(QueuePartitions, PreemptsInsideOnePartitionForTheWholeGang) {
+  StartIn(0, MakeJob(1, 4, PriorityClass::kSpot, 0, 100, {}));
+  StartIn(1, MakeJob(2, 2, PriorityClass::kSpot, 1, 100, {}));
+  StartIn(1, MakeJob(3, 2, PriorityClass::kNormal, 2, 100, {}));
+  ASSERT_TRUE(q_.Submit(MakeJob(4, 4, PriorityClass::kHigh, 3, 100, {{1, kAnyModel},
+                                                                       {0, kAnyModel}})).ok());
+  auto ev = q_.Schedule(3);
+  EXPECT_EQ(ev.preempted, std::vector<uint64_t>{1});
+  EXPECT_EQ(ev.preemptor, std::vector<uint64_t>{4});
+  ASSERT_EQ(ev.started.size(), 1u);
+  EXPECT_EQ(q_.partition_of(4), 0);
+  EXPECT_EQ(q_.partition_of(2), 1);  // untouched
+  EXPECT_TRUE(q_.is_queued(1));
+}
+
+TEST_F(QueuePartitions, ReservesWhereTheHeadFitsEarliestAndSharesAreNetworkWide) {
+  StartIn(0, MakeJob(1, 4, PriorityClass::kNormal, 0, 5000, {}, "a"));
+  StartIn(1, MakeJob(2, 3, PriorityClass::kNormal, 0, 1000, {}, "a"));
+  const std::vector<std::pair<int, ModelMask>> both = {{0, kAnyModel}, {1, kAnyModel}};
+  ASSERT_TRUE(q_.Submit(MakeJob(3, 4, PriorityClass::kNormal, 1, 100, both, "a")).ok());
+  EXPECT_TRUE(q_.Schedule(1).started.empty());
+  EXPECT_EQ(q_.reservation(), (std::pair<uint64_t, int64_t>{3, 1000}));
+  EXPECT_EQ(q_.reserved_partition(), 1);
+  // "a" holds 7 of 8 GPUs over both partitions: "b", later, gets the last GPU before "a".
+  EXPECT_FALSE(q_.Finish(3).ok());  // queued, not running
+  ASSERT_TRUE(q_.Cancel(3).ok());
+  ASSERT_TRUE(q_.Submit(MakeJob(4, 1, PriorityClass::kNormal, 2, 0, both, "a")).ok());
+  ASSERT_TRUE(q_.Submit(MakeJob(5, 1, PriorityClass::kNormal, 3, 0, both, "b")).ok());
+  auto ev = q_.Schedule(3);
+  ASSERT_EQ(ev.started.size(), 1u);
+  EXPECT_EQ(ev.started[0].first, 5u);
+}
+
+TEST_F(QueuePartitions, AdoptsAPlacementMadeEarlier) {
+  Job j = MakeJob(1, 2, PriorityClass::kSpot, 0, 100, {{1, kAnyModel}});
+  ASSERT_TRUE(q_.Submit(j).ok());  // adopting takes it out of the queue
+  auto p = q_.Adopt(j, 1, {{0, 1000, {2, 3}}}, 0);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_FALSE(q_.is_queued(1));
+  EXPECT_EQ(q_.partition_of(1), 1);
+  EXPECT_EQ(clusters_[1].allocated_gpu_milli(), 2000);
+  EXPECT_FALSE(q_.Adopt(j, 1, {{0, 1000, {0, 1}}}, 0).has_value());  // already running
+  // Adopted spot work is preemptible like any other.
+  ASSERT_TRUE(q_.Submit(MakeJob(2, 4, PriorityClass::kHigh, 1, 100, {{1, kAnyModel}})).ok());
+  EXPECT_EQ(q_.Schedule(1).preempted, std::vector<uint64_t>{1});
+  EXPECT_EQ(q_.partition_of(2), 1);
+}
+
 }  // namespace
 }  // namespace suanli::sched

@@ -1,8 +1,8 @@
 // Execution end to end: a real server, a real `suanli agent` process registered into a pool
 // with a pool-scoped token, and jobs that run as real processes on this machine. Covers the
-// task lifecycle, output streaming, cancel killing the process tree, an agent restart that
-// keeps its tasks, a silent node whose work is requeued and resumes from its checkpoint, and
-// an injected device fault that cordons the node.
+// task lifecycle, output streaming, cancel and preemption killing the process tree, an agent
+// restart that keeps its tasks, a silent node whose work is requeued and resumes from its
+// checkpoint, and an injected device fault that cordons the node.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -268,6 +268,45 @@ TEST_P(ExecutionTest, CancelKillsTheWholeProcessTree) {
                }).empty())
       << "the task's processes survived the cancel";
   EXPECT_EQ(Job(id)["state"], "cancelled");
+}
+
+// Preemption through the real agent: a high job that needs the whole machine (4 cores) evicts
+// the spot job running there; the agent kills the evicted attempt's process tree at its next
+// sync, the high job runs, and the spot job runs again as its next attempt afterwards.
+TEST_P(ExecutionTest, APreemptedSpotJobsProcessesAreStopped) {
+  auto submit = [&](const std::string& name, const std::string& priority,
+                    const std::string& command) {
+    Reply r = Client(w_.buy_a).Post("/api/v1/jobs", {{"name", name},
+                                                     {"cpu_cores", 4},
+                                                     {"memory_gib", 1},
+                                                     {"priority", priority},
+                                                     {"duration_estimate_s", 60},
+                                                     {"commands", {{"CPU", command}}}});
+    EXPECT_EQ(r.status, 201u) << r;
+    return r.body.value("id", "");
+  };
+  // "sleep <pid>5<attempt>": the processes of each attempt are told apart.
+  const std::string sleep = "sleep " + std::to_string(::getpid()) + "5";
+  const std::string spot = submit("spot-work", "spot",
+                                  sleep + "$SUANLI_RESTART_COUNT & " + sleep +
+                                      "$SUANLI_RESTART_COUNT; wait");
+  ASSERT_TRUE(WaitState(spot, "running", 0)) << Job(spot).dump();
+  ASSERT_FALSE(WaitFor([&] { return CountProcesses(sleep + "0") == 2 ? "up" : ""; }).empty());
+  const std::string high = submit("urgent", "high", "sleep 2; echo high ran");
+  EXPECT_FALSE(WaitFor([&] { return CountProcesses(sleep + "0") == 0 ? "gone" : ""; }).empty())
+      << "the preempted attempt's processes survived";
+  ASSERT_TRUE(WaitState(high, "succeeded")) << Job(high).dump();
+  EXPECT_NE(Logs(high).find("high ran"), std::string::npos);
+  Json j = Job(spot);
+  ASSERT_FALSE(j["interruptions"].empty()) << j.dump();
+  EXPECT_EQ(j["interruptions"][0]["cause"], "preempted");
+  EXPECT_EQ(j["interruptions"][0]["provider_side"], false);
+  // The spot job comes back once the machine is free, as attempt 1.
+  ASSERT_TRUE(WaitState(spot, "running", 1)) << Job(spot).dump();
+  ASSERT_FALSE(WaitFor([&] { return CountProcesses(sleep + "1") == 2 ? "up" : ""; }).empty());
+  Reply c = Client(w_.buy_a).Post("/api/v1/jobs/" + spot + "/cancel", Json::object());
+  ASSERT_EQ(c.status, 200u) << c;
+  EXPECT_FALSE(WaitFor([&] { return CountProcesses(sleep + "1") == 0 ? "gone" : ""; }).empty());
 }
 
 TEST_P(ExecutionTest, AnAgentRestartNeitherLosesNorDuplicatesATask) {
