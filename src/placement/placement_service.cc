@@ -252,7 +252,8 @@ sched::Job PlacementService::ToQueueJob(const Job& job,
   std::vector<PoolState*> pools;
   if (!job.offer_id.empty()) {
     auto it = offer_pool->find(job.offer_id);
-    if (it != offer_pool->end() && pools_.count(it->second)) pools.push_back(pools_[it->second].get());
+    if (it != offer_pool->end() && pools_.count(it->second))
+      pools.push_back(pools_[it->second].get());
   } else {
     for (auto& [id, pool] : pools_) pools.push_back(pool.get());
   }

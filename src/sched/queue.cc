@@ -190,7 +190,8 @@ void QueueScheduler::Track(const Job& j, int part, const Placement& p, int64_t s
   Running r{j, part, p.id, start_ms, JobCpu(j), JobGpu(j), {}, p.tasks};
   spot_running_ += j.priority == PriorityClass::kSpot;
   for (const TaskPlacement& t : p.tasks) {
-    if (std::find(r.nodes.begin(), r.nodes.end(), t.node) == r.nodes.end()) r.nodes.push_back(t.node);
+    if (std::find(r.nodes.begin(), r.nodes.end(), t.node) == r.nodes.end())
+      r.nodes.push_back(t.node);
   }
   for (NodeSlot s : r.nodes) parts_[part].on_node[s].push_back(j.id);
   running_[j.id] = std::move(r);

@@ -205,7 +205,8 @@ TEST_F(QueuePartitions, StartsInTheLeastUtilisedPartitionThatCanHoldIt) {
   EXPECT_EQ(q_.partition_of(2), 1);  // partition 0 is busier
   // A job pinned to partition 0 goes there; one whose model is absent from 1 too.
   ASSERT_TRUE(q_.Submit(MakeJob(3, 2, PriorityClass::kNormal, 2, 0, {{0, kAnyModel}})).ok());
-  ASSERT_TRUE(q_.Submit(MakeJob(4, 1, PriorityClass::kNormal, 3, 0, {{0, kAnyModel}, {1, 0}})).ok());
+  ASSERT_TRUE(
+      q_.Submit(MakeJob(4, 1, PriorityClass::kNormal, 3, 0, {{0, kAnyModel}, {1, 0}})).ok());
   q_.Schedule(3);
   EXPECT_EQ(q_.partition_of(3), 0);
   EXPECT_EQ(q_.partition_of(4), -1);  // partition 0 is full and 1 has no allowed model
