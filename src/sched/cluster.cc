@@ -165,6 +165,7 @@ void Cluster::Apply(NodeSlot slot, const TaskDemand& t, const DeviceChoice& d, i
 void Cluster::Unindex(NodeSlot slot) {
   Node& n = nodes_[slot];
   if (n.bucket < 0) return;
+  for (ClusterWatcher* w : watchers_) w->Leave(n);
   auto& b = buckets_[n.bucket];
   NodeSlot last = b.back();
   b[n.bucket_pos] = last;
@@ -190,6 +191,18 @@ void Cluster::Index(NodeSlot slot) {
   for (int i = 0; i < n.gpu_count; ++i) ++gaps[n.gpu_free[i]];
   idle_by_model_[n.model] += n.gpu_free_total;
   ++version_;
+  for (ClusterWatcher* w : watchers_) w->Enter(n);
+}
+
+void Cluster::Watch(ClusterWatcher* w) const {
+  watchers_.push_back(w);
+  for (const Node& n : nodes_) {
+    if (n.bucket >= 0) w->Enter(n);
+  }
+}
+
+void Cluster::Unwatch(ClusterWatcher* w) const {
+  watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), w), watchers_.end());
 }
 
 }  // namespace suanli::sched

@@ -65,6 +65,16 @@ struct Node {
   uint32_t bucket_pos = 0;
 };
 
+// Something that keeps an aggregate over the up nodes in step with the cluster (e.g. a policy's
+// prices): Leave is called with a node's record just before it changes or stops being up, Enter
+// just after it changed while up (or came up).
+class ClusterWatcher {
+ public:
+  virtual ~ClusterWatcher() = default;
+  virtual void Leave(const Node& n) = 0;
+  virtual void Enter(const Node& n) = 0;
+};
+
 class Cluster {
  public:
   // Number of free-capacity classes per model in the index.
@@ -123,6 +133,11 @@ class Cluster {
   int64_t IdleMilli(ModelId m) const { return idle_by_model_[m]; }
   // Bumped on every change of any node.
   uint64_t version() const { return version_; }
+  // Registers a watcher (called for every later change of an up node) and enters every up
+  // node into it. The watcher must Unwatch before it is destroyed. (Watching does not change
+  // the cluster's state, hence const.)
+  void Watch(ClusterWatcher* w) const;
+  void Unwatch(ClusterWatcher* w) const;
 
   int64_t total_gpu_milli() const { return total_gpu_milli_; }
   int64_t total_cpu_milli() const { return total_cpu_milli_; }
@@ -152,6 +167,7 @@ class Cluster {
   std::vector<int32_t> gap_count_;  // [model][free milli]
   std::vector<int64_t> idle_by_model_;
   uint64_t version_ = 0;
+  mutable std::vector<ClusterWatcher*> watchers_;
   int64_t total_gpu_milli_ = 0;
   int64_t total_cpu_milli_ = 0;
   int64_t allocated_gpu_milli_ = 0;

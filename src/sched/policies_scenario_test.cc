@@ -18,7 +18,7 @@ class Scenario : public ::testing::Test {
     b_ = *cluster_.AddNode({"b", 96000, 393216, 8, "G2", "CUDA", ""});
   }
   Engine Make(const std::string& policy, WorkloadProfile profile = {}) {
-    return Engine(&cluster_, *MakePolicy(policy, {std::move(profile), 7}));
+    return Engine(&cluster_, *MakePolicy(policy, {std::move(profile), 7, {}}));
   }
   // Places `t` with a fixed policy (bestfit) to prepare a state.
   void Preplace(NodeSlot slot, TaskDemand t, std::vector<uint8_t> devices) {

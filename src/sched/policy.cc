@@ -18,7 +18,7 @@ const std::vector<std::string>& PolicyNames() {
 
 Result<std::unique_ptr<PlacementPolicy>> MakePolicy(std::string_view name, PolicyContext ctx) {
   std::unique_ptr<PlacementPolicy> p;
-  if (name == "suanli") p = std::make_unique<SuanliPolicy>(ctx.workload);
+  if (name == "suanli") p = std::make_unique<SuanliPolicy>(ctx.workload, ctx.every_shape);
   if (name == "random") p = std::make_unique<RandomPolicy>(ctx.seed);
   if (name == "dotprod") p = std::make_unique<DotProdPolicy>();
   if (name == "clustering") p = std::make_unique<ClusteringPolicy>();

@@ -29,11 +29,13 @@ class PlacementPolicy {
   virtual void Bind(const Cluster* /*cluster*/) {}
 };
 
-// What a policy may be built from: the expected workload (typical task shapes), a seed for
-// policies that draw random numbers.
+// What a policy may be built from: the expected workload (typical task shapes, the 95% prefix
+// FGD uses), a seed for policies that draw random numbers, and every shape the workload has
+// shown (coverage 1.0; empty when unknown), which the suanli policy prices.
 struct PolicyContext {
   WorkloadProfile workload;
   uint64_t seed = 42;
+  WorkloadProfile every_shape;
 };
 
 // The policy names accepted by MakePolicy, default first.

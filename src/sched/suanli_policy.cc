@@ -7,12 +7,13 @@
 
 namespace suanli::sched {
 
-double SuanliPolicy::Combine(double fgd_score, int price_rank, double ss_increase,
-                             double fill_decrease) {
-  constexpr double kHalf = 32768;
-  const double ss = kHalf - std::clamp(ss_increase, -(kHalf - 1), kHalf - 1);
+double SuanliPolicy::Combine(double fgd_score, int price_rank, double host_cost,
+                             double ss_increase, double fill_decrease) {
+  constexpr double kHalf = 32768, kSsHalf = 2048;
+  const double host = 4095 - std::clamp(std::floor(host_cost), 0.0, 4095.0);
+  const double ss = kSsHalf - std::clamp(ss_increase, -(kSsHalf - 1), kSsHalf - 1);
   const double fill = kHalf + std::clamp(fill_decrease, -(kHalf - 1), kHalf - 1);
-  return ((fgd_score * 64 + (63 - price_rank)) * 65536 + ss) * 65536 + fill;
+  return (((fgd_score * 64 + (63 - price_rank)) * 4096 + host) * 4096 + ss) * 65536 + fill;
 }
 
 double SuanliPolicy::SumOfSquaresIncrease(const Cluster& c, ModelId model, int from, int to) {
@@ -66,7 +67,8 @@ double SuanliPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t,
       ss = SumOfSquaresIncrease(*cluster_, n.model, from, from - t.gpu_milli);
     }
     const double fill_decrease = std::floor(fill_before - fill_.After(n, t, c));
-    const double score = Combine(fgd_score, rank, ss, fill_decrease);
+    const double host = hosts_.Cost(slot, n, t, c);
+    const double score = Combine(fgd_score, rank, host, ss, fill_decrease);
     if (score > best) {
       best = score;
       *choice = c;

@@ -27,22 +27,32 @@
 #include <vector>
 
 #include "sched/fgd_policy.h"
+#include "sched/host_prices.h"
 #include "sched/policy.h"
 
 namespace suanli::sched {
 
 class SuanliPolicy final : public PlacementPolicy {
  public:
-  explicit SuanliPolicy(WorkloadProfile profile)
-      : profile_(std::move(profile)), fgd_(&profile_), fill_(&profile_, /*fill=*/true) {}
+  // `profile`: the typical shapes (FGD's 95%); `every_shape`: all shapes seen (empty: the
+  // hosting price key is silent).
+  explicit SuanliPolicy(WorkloadProfile profile, WorkloadProfile every_shape = {})
+      : profile_(std::move(profile)),
+        fgd_(&profile_),
+        fill_(&profile_, /*fill=*/true),
+        hosts_(std::move(every_shape)) {}
   std::string_view name() const override { return "suanli"; }
   double Score(NodeSlot slot, const Node& node, const TaskDemand& task,
                DeviceChoice* choice) override;
-  void Bind(const Cluster* cluster) override { cluster_ = cluster; }
+  void Bind(const Cluster* cluster) override {
+    cluster_ = cluster;
+    hosts_.Bind(cluster);
+  }
 
-  // The four keys combined into one double, exact and below 1e15: fgd_score in 0..100,
-  // price_rank in 0..63 (0 = cheapest), ss_increase and fill_decrease clamped to ±32767.
-  static double Combine(double fgd_score, int price_rank, double ss_increase,
+  // The five keys combined into one double, exact (53 bits): fgd_score in 0..100 (7 bits),
+  // price_rank in 0..63 (0 = cheapest), host_cost in whole units clamped to 0..4095,
+  // ss_increase clamped to ±2047, fill_decrease clamped to ±32767.
+  static double Combine(double fgd_score, int price_rank, double host_cost, double ss_increase,
                         double fill_decrease);
   // Change of Σ N(g)² when one device of `model` goes from free share `from` to `to`.
   static double SumOfSquaresIncrease(const Cluster& c, ModelId model, int from, int to);
@@ -55,6 +65,7 @@ class SuanliPolicy final : public PlacementPolicy {
   WorkloadProfile profile_;
   FragmentationCache fgd_;   // F_n as FGD measures it
   FragmentationCache fill_;  // the look-ahead fragment
+  HostPrices hosts_;          // shadow prices of hosting capacity, every shape
   const Cluster* cluster_ = nullptr;
   uint64_t price_version_ = ~uint64_t{0};
   std::vector<double> price_;  // per model, for the cluster at price_version_

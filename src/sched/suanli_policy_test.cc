@@ -21,7 +21,7 @@ class SuanliScenario : public ::testing::Test {
     cluster_.SetRank(b_, 1);
   }
   Engine Make(const std::string& policy, WorkloadProfile profile) {
-    return Engine(&cluster_, *MakePolicy(policy, {std::move(profile), 7}));
+    return Engine(&cluster_, *MakePolicy(policy, {std::move(profile), 7, {}}));
   }
   void Preplace(NodeSlot slot, TaskDemand t, std::vector<uint8_t> devices) {
     DeviceChoice c;
@@ -152,18 +152,52 @@ TEST_F(SuanliScenario, FgdScoreComesFirst) {
   EXPECT_EQ(p->tasks[0].devices, std::vector<uint8_t>{1});
 }
 
+TEST(SuanliHosts, TheOnlyHostOfARareLargeShapeIsKept) {
+  // "big" (rank 0, 128 cores) and "std" (rank 1, 96 cores), both 8 GPUs of one model. Typical
+  // work: 1-GPU tasks with 8 cores, which fit both alike: FGD scores 50 on both, the price and
+  // sum of squares keys are silent, the look-ahead loses no copy on either; the rank picks big.
+  // Every shape seen also holds a rare 8-GPU task with 120 cores, which only big can take:
+  // its copy is priced 0.01 * 8000 / 1 = 80 and taking a GPU of big costs it, so suanli keeps
+  // big for it and takes std.
+  Cluster c;
+  NodeSlot big = *c.AddNode({"big", 128000, 1 << 20, 8, "G2", "CUDA", ""});
+  NodeSlot std_node = *c.AddNode({"std", 96000, 1 << 20, 8, "G2", "CUDA", ""});
+  c.SetRank(big, 0);
+  c.SetRank(std_node, 1);
+  WorkloadProfile typical({{Whole(1), kAnyModel, 1.0}});
+  WorkloadProfile every({{Whole(1), kAnyModel, 0.99}, {Whole(8, 120000), kAnyModel, 0.01}});
+  {
+    Engine without(&c, *MakePolicy("suanli", {typical, 7, {}}));
+    auto p = without.Place({Whole(1), 1, kAnyModel, false});
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->tasks[0].node, big);
+    ASSERT_TRUE(without.Release(p->id).ok());
+  }
+  Engine with(&c, *MakePolicy("suanli", {typical, 7, every}));
+  auto p = with.Place({Whole(1), 1, kAnyModel, false});
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tasks[0].node, std_node);
+  auto gang = with.Place({Whole(8, 120000), 1, kAnyModel, false});
+  ASSERT_TRUE(gang.has_value());
+  EXPECT_EQ(gang->tasks[0].node, big);
+}
+
 TEST(SuanliKeys, CombineIsLexicographic) {
   // One FGD point outweighs every other key, one price rank the sum of squares and look-ahead,
   // one unit of sum of squares any look-ahead difference; steps of one stay exact (the
   // reliability decorator adds 0.25 to break ties) and the score stays below 1e15.
-  EXPECT_GT(SuanliPolicy::Combine(51, 63, 40000, -40000),
-            SuanliPolicy::Combine(50, 0, -40000, 40000));
-  EXPECT_GT(SuanliPolicy::Combine(50, 0, 40000, -40000),
-            SuanliPolicy::Combine(50, 1, -40000, 40000));
-  EXPECT_GT(SuanliPolicy::Combine(50, 1, -1, -32767), SuanliPolicy::Combine(50, 1, 0, 32767));
-  EXPECT_GT(SuanliPolicy::Combine(50, 1, 0, 1), SuanliPolicy::Combine(50, 1, 0, 0));
-  EXPECT_EQ(SuanliPolicy::Combine(50, 1, 0, 1) - SuanliPolicy::Combine(50, 1, 0, 0), 1.0);
-  EXPECT_LT(SuanliPolicy::Combine(100, 0, -40000, 40000), 1e15);
+  EXPECT_GT(SuanliPolicy::Combine(51, 63, 9999, 40000, -40000),
+            SuanliPolicy::Combine(50, 0, 0, -40000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(50, 0, 9999, 40000, -40000),
+            SuanliPolicy::Combine(50, 1, 0, -40000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(50, 1, 2, -4000, -40000),
+            SuanliPolicy::Combine(50, 1, 3, -4000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(50, 1, 0, -1, -32767),
+            SuanliPolicy::Combine(50, 1, 0, 0, 32767));
+  EXPECT_GT(SuanliPolicy::Combine(50, 1, 0, 0, 1), SuanliPolicy::Combine(50, 1, 0, 0, 0));
+  EXPECT_EQ(SuanliPolicy::Combine(50, 1, 0, 0, 1) - SuanliPolicy::Combine(50, 1, 0, 0, 0), 1.0);
+  // The largest score is still an exact integer in a double.
+  EXPECT_LT(SuanliPolicy::Combine(100, 0, 0, -40000, 40000), 9007199254740992.0);
 }
 
 }  // namespace

@@ -74,13 +74,11 @@ double WorkloadProfile::Fragmentation(ModelId model, int64_t cpu_free, const int
   return f;
 }
 
-int WorkloadProfile::ShapeFillFragment(const TaskShape& s, ModelId model, int64_t cpu_free,
-                                       const int16_t* gpu_free, int gpu_count) {
-  int idle = 0;
-  for (int i = 0; i < gpu_count; ++i) idle += gpu_free[i];
+int64_t WorkloadProfile::Copies(const TaskShape& s, ModelId model, int64_t cpu_free,
+                                const int16_t* gpu_free, int gpu_count) {
   const TaskDemand& d = s.demand;
-  if (!d.uses_gpu() || !(s.model_mask >> model & 1) || cpu_free < d.cpu_milli) return idle;
-  int64_t copies = 0;  // copies of the shape the devices could hold
+  if (!d.uses_gpu() || !(s.model_mask >> model & 1) || cpu_free < d.cpu_milli) return 0;
+  int64_t copies = 0;
   if (d.gpu_count == 1) {
     for (int i = 0; i < gpu_count; ++i) copies += gpu_free[i] / d.gpu_milli;
   } else {
@@ -89,6 +87,16 @@ int WorkloadProfile::ShapeFillFragment(const TaskShape& s, ModelId model, int64_
     copies = fitting / d.gpu_count;
   }
   if (d.cpu_milli > 0) copies = std::min<int64_t>(copies, cpu_free / d.cpu_milli);
+  return copies;
+}
+
+int WorkloadProfile::ShapeFillFragment(const TaskShape& s, ModelId model, int64_t cpu_free,
+                                       const int16_t* gpu_free, int gpu_count) {
+  int idle = 0;
+  for (int i = 0; i < gpu_count; ++i) idle += gpu_free[i];
+  const TaskDemand& d = s.demand;
+  if (!d.uses_gpu() || !(s.model_mask >> model & 1) || cpu_free < d.cpu_milli) return idle;
+  const int64_t copies = Copies(s, model, cpu_free, gpu_free, gpu_count);
   return idle - static_cast<int>(copies * d.total_gpu_milli());
 }
 

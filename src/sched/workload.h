@@ -48,6 +48,10 @@ class WorkloadProfile {
   // copies of the shape could not fill given the node's free devices *and* free CPU.
   double FillFragmentation(ModelId model, int64_t cpu_free, const int16_t* gpu_free,
                            int gpu_count) const;
+  // Copies of the shape a node could still take: limited by its free devices and free CPU
+  // (0 when its model is not allowed). Memory is ignored, as in the measure.
+  static int64_t Copies(const TaskShape& s, ModelId model, int64_t cpu_free,
+                        const int16_t* gpu_free, int gpu_count);
   static int ShapeFillFragment(const TaskShape& s, ModelId model, int64_t cpu_free,
                                const int16_t* gpu_free, int gpu_count);
   // F_n(m) for one shape.

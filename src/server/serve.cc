@@ -138,7 +138,7 @@ int RunServe(const ServeConfig& config) {
   options.burst_per_token = config.rate_limit * 2;
   options.max_body_bytes = config.max_body_bytes;
   options.web_root = config.web_root;
-  placement::PlacementService placer(&registry, {.policy = config.policy});
+  placement::PlacementService placer(&registry, {.policy = config.policy, .queue = {}});
   if (config.scheduler) placer.Start();
   exec::ExecOptions exec_options;
   exec_options.node_timeout_ms = config.node_timeout_ms;

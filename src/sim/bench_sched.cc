@@ -82,7 +82,7 @@ Result<BenchResult> RunSchedBench(const BenchOptions& o) {
   if (o.nodes <= 0 || o.decisions <= 0) return Err(InvalidArgument("nodes and decisions > 0"));
   sched::Cluster cluster;
   if (Status s = BuildCluster(o.nodes, &cluster); !s.ok()) return Err(s);
-  auto policy = sched::MakePolicy(o.policy, {MixProfile(), o.seed});
+  auto policy = sched::MakePolicy(o.policy, {MixProfile(), o.seed, MixProfile()});
   if (!policy) return Err(policy.error());
   sched::EngineOptions eo;
   eo.max_candidates = o.max_candidates;

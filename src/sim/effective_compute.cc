@@ -56,7 +56,8 @@ Status Simulation::Init() {
     sched::TaskDemand d{per_task * kCpuPerGpu, per_task * kMemPerGpu, per_task, 1000};
     for (int k = 0; k < c.concurrent * c.nodes; ++k) samples.push_back({d, sched::kAnyModel, ""});
   }
-  auto inner = sched::MakePolicy("suanli", {sched::WorkloadProfile::FromSamples(samples), f_.seed});
+  auto inner = sched::MakePolicy("suanli", {sched::WorkloadProfile::FromSamples(samples), f_.seed,
+                                            sched::WorkloadProfile::FromSamples(samples, 1.0)});
   if (!inner) return inner.error();
   auto policy = std::make_unique<sched::ReliabilityPolicy>(std::move(*inner));
   policy_ = policy.get();

@@ -75,7 +75,8 @@ Result<PublishedResult> RunPublished(const std::vector<sched::NodeSpec>& nodes,
   if (capacity <= 0) return Err(InvalidArgument("the node list has no accelerators", "nodes"));
   auto masks = TaskMasks(*cluster, tasks);
   auto profile = TraceProfile(tasks, masks);
-  auto policy = sched::MakePolicy(opts.policy, {profile, opts.seed});
+  auto policy =
+      sched::MakePolicy(opts.policy, {profile, opts.seed, TraceProfile(tasks, masks, 1.0)});
   if (!policy) return Err(policy.error());
 
   Rng rng(opts.seed);

@@ -19,13 +19,14 @@ std::vector<sched::ModelMask> TaskMasks(const sched::Cluster& cluster,
 }
 
 sched::WorkloadProfile TraceProfile(const std::vector<TraceTask>& tasks,
-                                    const std::vector<sched::ModelMask>& masks) {
+                                    const std::vector<sched::ModelMask>& masks,
+                                    double coverage) {
   std::vector<sched::ShapeSample> samples;
   samples.reserve(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i) {
     samples.push_back({tasks[i].demand, masks[i], tasks[i].gpu_spec});
   }
-  return sched::WorkloadProfile::FromSamples(samples);
+  return sched::WorkloadProfile::FromSamples(samples, coverage);
 }
 
 double FragmentationRatePct(const sched::Cluster& cluster, const sched::WorkloadProfile& profile) {

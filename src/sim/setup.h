@@ -16,7 +16,8 @@ Status AddNodes(const std::vector<sched::NodeSpec>& nodes, sched::Cluster* clust
 std::vector<sched::ModelMask> TaskMasks(const sched::Cluster& cluster,
                                         const std::vector<TraceTask>& tasks);
 sched::WorkloadProfile TraceProfile(const std::vector<TraceTask>& tasks,
-                                    const std::vector<sched::ModelMask>& masks);
+                                    const std::vector<sched::ModelMask>& masks,
+                                    double coverage = 0.95);
 // Σ_n F_n / Σ_n idle milli-GPU over up nodes, in percent (0 when nothing is idle).
 double FragmentationRatePct(const sched::Cluster& cluster, const sched::WorkloadProfile& profile);
 

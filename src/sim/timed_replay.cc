@@ -149,7 +149,8 @@ Result<TimedResult> RunTimed(const std::vector<sched::NodeSpec>& nodes,
   sched::Cluster cluster;
   if (Status s = AddNodes(nodes, &cluster); !s.ok()) return Err(s);
   auto masks = TaskMasks(cluster, tasks);
-  auto policy = sched::MakePolicy(o.policy, {TraceProfile(tasks, masks), o.seed});
+  auto policy = sched::MakePolicy(
+      o.policy, {TraceProfile(tasks, masks), o.seed, TraceProfile(tasks, masks, 1.0)});
   if (!policy) return Err(policy.error());
   sched::Engine engine(&cluster, std::move(*policy), {.max_candidates = 64});
   sched::QueueScheduler queue(&engine);

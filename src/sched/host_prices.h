@@ -1,0 +1,62 @@
+// Shadow prices of hosting capacity, for the suanli policy's third key.
+//
+// For every task shape the workload has shown (all of them, not only the typical 95%), the
+// cluster can still take some number of copies: on each up node, as many as its free devices
+// and free CPU allow (WorkloadProfile::Copies), summed over the cluster. A shape's price is the
+// GPU demand it brings per task (its frequency × its milli-GPU) divided by those copies: demand
+// over supply. A placement costs what it takes away, Σ over shapes of price × copies the node
+// loses. Copies of a common small shape are everywhere and cheap; an 8-GPU shape that needs
+// 120 CPUs fits only on a few empty nodes with many CPUs, and breaking one of those is dear —
+// which no typical-shape measure sees, because such shapes are too rare to be typical.
+//
+// The totals are kept as the cluster changes (ClusterWatcher: O(shapes × devices) per node
+// change); a cost is O(shapes × devices taken) with each node's own counts cached by version.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sched/cluster.h"
+#include "sched/workload.h"
+
+namespace suanli::sched {
+
+class HostPrices final : public ClusterWatcher {
+ public:
+  explicit HostPrices(WorkloadProfile shapes);
+  ~HostPrices() override;
+  HostPrices(const HostPrices&) = delete;
+  HostPrices& operator=(const HostPrices&) = delete;
+
+  void Bind(const Cluster* cluster);
+  bool active() const { return cluster_ != nullptr && !shapes_.empty(); }
+
+  // Price × copies lost if `t` takes devices `c` of node `slot` (0 when not active).
+  double Cost(NodeSlot slot, const Node& n, const TaskDemand& t, const DeviceChoice& c);
+  // Copies of shape i the up nodes can take now (for tests).
+  int64_t Supply(size_t i) const { return supply_[i]; }
+  const std::vector<TaskShape>& shapes() const { return shapes_; }
+
+  void Leave(const Node& n) override { Count(n, -1); }
+  void Enter(const Node& n) override { Count(n, +1); }
+
+ private:
+  void Count(const Node& n, int sign);
+  void Reprice();
+  // Per node, per shape: the device-limited count (copies for 1-device shapes, fitting devices
+  // for gangs), cached by node version.
+  const std::vector<int32_t>& DeviceCounts(NodeSlot slot, const Node& n);
+
+  std::vector<TaskShape> shapes_;  // GPU shapes only
+  std::vector<int64_t> supply_;
+  std::vector<double> price_;
+  uint64_t priced_at_ = ~uint64_t{0};
+  const Cluster* cluster_ = nullptr;
+  struct NodeCounts {
+    uint64_t version = 0;  // node version + 1; 0 = empty
+    std::vector<int32_t> counts;
+  };
+  std::vector<NodeCounts> cache_;
+};
+
+}  // namespace suanli::sched
