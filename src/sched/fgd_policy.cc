@@ -27,6 +27,12 @@ double FragmentationCache::Measure(const Node& n, int64_t cpu_free, const int16_
                : profile_->Fragmentation(n.model, cpu_free, gpu_free, n.gpu_count);
 }
 
+void FgdPolicy::SetWorkload(const WorkloadProfile& typical,
+                            const WorkloadProfile& /*every_shape*/) {
+  profile_ = typical;  // frag_ points at profile_
+  frag_.Clear();
+}
+
 double FgdPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t, DeviceChoice* choice) {
   double before = frag_.Current(slot, n);
   double best = -1;

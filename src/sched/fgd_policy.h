@@ -19,6 +19,8 @@ class FragmentationCache {
   double Current(NodeSlot slot, const Node& n);
   // F_n after taking `t` on devices `c` (not cached).
   double After(const Node& n, const TaskDemand& t, const DeviceChoice& c) const;
+  // Forgets every cached F_n (after the profile it points to changed).
+  void Clear() { cache_.clear(); }
 
  private:
   double Measure(const Node& n, int64_t cpu_free, const int16_t* gpu_free) const;
@@ -34,6 +36,8 @@ class FgdPolicy final : public PlacementPolicy {
   std::string_view name() const override { return "fgd"; }
   double Score(NodeSlot slot, const Node& node, const TaskDemand& task,
                DeviceChoice* choice) override;
+  // FGD reads the typical shapes only.
+  void SetWorkload(const WorkloadProfile& typical, const WorkloadProfile& every_shape) override;
 
  private:
   WorkloadProfile profile_;

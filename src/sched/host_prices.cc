@@ -4,12 +4,22 @@
 
 namespace suanli::sched {
 
-HostPrices::HostPrices(WorkloadProfile shapes) {
+HostPrices::HostPrices(WorkloadProfile shapes) { SetShapes(shapes); }
+
+void HostPrices::SetShapes(const WorkloadProfile& shapes) {
+  shapes_.clear();
   for (const auto& s : shapes.shapes()) {
     if (s.demand.uses_gpu() && s.weight > 0) shapes_.push_back(s);
   }
   supply_.assign(shapes_.size(), 0);
   price_.assign(shapes_.size(), 0.0);
+}
+
+void HostPrices::Reset(const WorkloadProfile& shapes) {
+  const Cluster* cluster = cluster_;
+  Bind(nullptr);  // stops watching with the old shapes
+  SetShapes(shapes);
+  Bind(cluster);  // counts the supply of the new shapes, node by node
 }
 
 HostPrices::~HostPrices() {

@@ -29,6 +29,9 @@ class HostPrices final : public ClusterWatcher {
   HostPrices& operator=(const HostPrices&) = delete;
 
   void Bind(const Cluster* cluster);
+  // Replaces the shapes (as the constructor takes them) and re-counts the supply over the
+  // bound cluster, if any; every cached count and price is dropped.
+  void Reset(const WorkloadProfile& shapes);
   bool active() const { return cluster_ != nullptr && !shapes_.empty(); }
 
   // Price × copies lost if `t` takes devices `c` of node `slot` (0 when not active).
@@ -42,6 +45,7 @@ class HostPrices final : public ClusterWatcher {
 
  private:
   void Count(const Node& n, int sign);
+  void SetShapes(const WorkloadProfile& shapes);
   void Reprice();
   // Per node, per shape: the device-limited count (copies for 1-device shapes, fitting devices
   // for gangs), cached by node version.

@@ -27,6 +27,13 @@ class PlacementPolicy {
   // The cluster the policy scores nodes of (the Engine calls it when it takes the policy), for
   // policies that read cluster-wide state; the default ignores it.
   virtual void Bind(const Cluster* /*cluster*/) {}
+  // Replaces the workload profile the policy scores against (see PolicyContext: `typical` is
+  // the 95% prefix, `every_shape` all shapes seen), e.g. when the server has learned it from
+  // the jobs it was given. Afterwards the policy decides as one built with these profiles
+  // (caches that depend on the profile are dropped). The default ignores it (policies that do
+  // not read a profile).
+  virtual void SetWorkload(const WorkloadProfile& /*typical*/,
+                           const WorkloadProfile& /*every_shape*/) {}
 };
 
 // What a policy may be built from: the expected workload (typical task shapes, the 95% prefix

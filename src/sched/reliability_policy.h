@@ -33,6 +33,10 @@ class ReliabilityPolicy final : public PlacementPolicy {
   double Score(NodeSlot slot, const Node& node, const TaskDemand& task,
                DeviceChoice* choice) override;
   void Bind(const Cluster* cluster) override { inner_->Bind(cluster); }
+  void SetWorkload(const WorkloadProfile& typical, const WorkloadProfile& every_shape) override {
+    inner_->SetWorkload(typical, every_shape);
+  }
+  PlacementPolicy& inner() { return *inner_; }
 
   // Suspicion of a node: 0 = clean; higher = more recent or more frequent faults.
   void SetSuspicion(NodeSlot slot, int level);

@@ -52,6 +52,15 @@ int SuanliPolicy::PriceRank(ModelId model) {
   return std::min(rank, 63);
 }
 
+void SuanliPolicy::SetWorkload(const WorkloadProfile& typical,
+                               const WorkloadProfile& every_shape) {
+  profile_ = typical;  // fgd_ and fill_ point at profile_
+  fgd_.Clear();
+  fill_.Clear();
+  price_version_ = ~uint64_t{0};
+  hosts_.Reset(every_shape);
+}
+
 double SuanliPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t,
                            DeviceChoice* choice) {
   const double fgd_before = fgd_.Current(slot, n);

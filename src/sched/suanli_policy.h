@@ -48,6 +48,11 @@ class SuanliPolicy final : public PlacementPolicy {
     cluster_ = cluster;
     hosts_.Bind(cluster);
   }
+  // Takes new profiles: the fragment caches and the model prices are dropped, the hosting
+  // prices are rebuilt over `every_shape` and re-counted over the bound cluster.
+  void SetWorkload(const WorkloadProfile& typical, const WorkloadProfile& every_shape) override;
+  const WorkloadProfile& profile() const { return profile_; }
+  const HostPrices& host_prices() const { return hosts_; }
 
   // The five keys combined into one double, exact (53 bits): fgd_score in 0..100 (7 bits),
   // price_rank in 0..63 (0 = cheapest), host_cost in whole units clamped to 0..4095,

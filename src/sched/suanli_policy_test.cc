@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "sched/engine.h"
+#include "sched/fgd_policy.h"
+#include "sched/reliability_policy.h"
 #include "sched/suanli_policy.h"
 
 namespace suanli::sched {
@@ -198,6 +200,192 @@ TEST(SuanliKeys, CombineIsLexicographic) {
   EXPECT_EQ(SuanliPolicy::Combine(50, 1, 0, 0, 1) - SuanliPolicy::Combine(50, 1, 0, 0, 0), 1.0);
   // The largest score is still an exact integer in a double.
   EXPECT_LT(SuanliPolicy::Combine(100, 0, 0, -40000, 40000), 9007199254740992.0);
+}
+
+// SetWorkload: a policy given new profiles decides as one built with them.
+
+// A small mixed cluster: two models, different CPU per GPU, so every key of suanli has
+// something to say.
+void MixedCluster(Cluster* c) {
+  const NodeSpec specs[] = {{"big", 128000, 1 << 20, 8, "G2", "CUDA", ""},
+                            {"mid", 64000, 1 << 20, 8, "G2", "CUDA", ""},
+                            {"t4", 96000, 1 << 20, 4, "T4", "CUDA", ""},
+                            {"small", 32000, 1 << 20, 2, "G2", "CUDA", ""},
+                            {"cpu", 64000, 1 << 20, 0, "", "", ""}};
+  uint32_t rank = 0;
+  for (const auto& s : specs) c->SetRank(*c->AddNode(s), rank++);
+}
+
+// The requests placed, in order: shares, whole devices, gangs and CPU-only work.
+std::vector<Request> MixedRequests(ModelMask t4_only) {
+  const Request kinds[] = {{Share(250), 1, kAnyModel, false},
+                           {Whole(1), 1, kAnyModel, false},
+                           {Share(500, 2000), 1, kAnyModel, false},
+                           {Whole(2, 16000), 1, kAnyModel, false},
+                           {Share(700), 1, t4_only, false},
+                           {{4000, 1024, 0, 0}, 1, kAnyModel, false},
+                           {Whole(1, 12000), 2, kAnyModel, false}};
+  std::vector<Request> out;
+  for (int i = 0; i < 12; ++i)
+    for (const auto& k : kinds) out.push_back(k);
+  return out;
+}
+
+struct Profiles {
+  WorkloadProfile typical, every;
+};
+
+// The profile both sides end with, and another one the updated side starts with.
+Profiles Learned(ModelMask t4_only) {
+  return {WorkloadProfile({{Whole(1), kAnyModel, 0.6},
+                           {Share(500, 2000), kAnyModel, 0.3},
+                           {Share(250), kAnyModel, 0.1}}),
+          WorkloadProfile({{Whole(1), kAnyModel, 0.55},
+                           {Share(500, 2000), kAnyModel, 0.27},
+                           {Share(250), kAnyModel, 0.09},
+                           {Share(700), t4_only, 0.05},
+                           {Whole(8, 120000), kAnyModel, 0.04}})};
+}
+Profiles Stale() {
+  return {WorkloadProfile({{Whole(2, 16000), kAnyModel, 1.0}}),
+          WorkloadProfile({{Whole(2, 16000), kAnyModel, 0.7}, {Whole(4, 8000), kAnyModel, 0.3}})};
+}
+
+// Places `requests` on two identical clusters. Both engines start with `stale` (empty when
+// null) for the first `switch_at` requests; then one gets a policy built with `learned`, the
+// other keeps its policy and is told `learned` through SetWorkload (through a
+// ReliabilityPolicy when `wrapped`). Every decision must be the same, and some must differ
+// from a run that keeps `stale` throughout (so the new profile was really used).
+void ExpectSameAsBuilt(const std::string& name, const Profiles& stale, const Profiles& learned,
+                       size_t switch_at, bool wrapped) {
+  Cluster built_c, updated_c, kept_c;
+  MixedCluster(&built_c);
+  MixedCluster(&updated_c);
+  MixedCluster(&kept_c);
+  const ModelMask t4_only = ModelMask{1} << built_c.node(2).model;
+  auto make = [&](const Profiles& p) { return *MakePolicy(name, {p.typical, 7, p.every}); };
+  Engine built(&built_c, make(stale));
+  std::unique_ptr<PlacementPolicy> updated_policy = make(stale);
+  if (wrapped) updated_policy = std::make_unique<ReliabilityPolicy>(std::move(updated_policy));
+  Engine updated(&updated_c, std::move(updated_policy));
+  Engine kept(&kept_c, make(stale));
+  const std::vector<Request> requests = MixedRequests(t4_only);
+  int placed = 0, differ = 0;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (i == switch_at) {
+      built.SetPolicy(make(learned));
+      updated.policy().SetWorkload(learned.typical, learned.every);
+    }
+    auto a = built.Place(requests[i]);
+    auto b = updated.Place(requests[i]);
+    auto k = kept.Place(requests[i]);
+    ASSERT_EQ(a.has_value(), b.has_value()) << name << " request " << i;
+    if (!a) continue;
+    ++placed;
+    ASSERT_EQ(a->tasks.size(), b->tasks.size());
+    for (size_t t = 0; t < a->tasks.size(); ++t) {
+      EXPECT_EQ(a->tasks[t].node, b->tasks[t].node) << name << " request " << i;
+      EXPECT_EQ(a->tasks[t].devices, b->tasks[t].devices) << name << " request " << i;
+    }
+    if (i >= switch_at && (!k || k->tasks[0].node != a->tasks[0].node ||
+                           k->tasks[0].devices != a->tasks[0].devices))
+      ++differ;
+  }
+  EXPECT_GT(placed, 20) << name;
+  EXPECT_GT(differ, 0) << name << ": the learned profile changed no decision";
+}
+
+TEST(SetWorkload, SuanliDecidesAsIfBuiltWithTheProfile) {
+  Cluster probe;
+  MixedCluster(&probe);
+  const Profiles learned = Learned(ModelMask{1} << probe.node(2).model);
+  ExpectSameAsBuilt("suanli", {}, learned, 0, false);       // from an empty profile
+  ExpectSameAsBuilt("suanli", Stale(), learned, 9, false);  // mid-run, caches warm
+  ExpectSameAsBuilt("suanli", Stale(), learned, 9, true);   // through the reliability wrapper
+}
+
+TEST(SetWorkload, FgdDecidesAsIfBuiltWithTheProfile) {
+  Cluster probe;
+  MixedCluster(&probe);
+  const Profiles learned = Learned(ModelMask{1} << probe.node(2).model);
+  ExpectSameAsBuilt("fgd", {}, learned, 0, false);
+  ExpectSameAsBuilt("fgd", Stale(), learned, 9, false);
+}
+
+TEST(SetWorkload, CachedScoresAreDropped) {
+  // a: device 0 has 500 free, b: device 0 has 1000 free, every other device taken. A 300
+  // share, scored on both nodes (which fills the caches keyed by node version), then again
+  // after SetWorkload with the cluster unchanged (same versions):
+  //  - typical 500 share: on a the device keeps 200, where no 500 fits: F 0 -> 200 (score 45);
+  //    on b 700 is left, F stays 0 (50). b is better.
+  //  - typical 700 share: a's 500 was already a fragment and shrinks to 200: F 500 -> 200
+  //    (57); b: F stays 0 (50). a is better.
+  // A stale cache would keep F_before of the old profile and keep b ahead.
+  Cluster c;
+  NodeSlot a = *c.AddNode({"a", 96000, 1 << 20, 8, "G2", "CUDA", ""});
+  NodeSlot b = *c.AddNode({"b", 96000, 1 << 20, 8, "G2", "CUDA", ""});
+  DeviceChoice rest;
+  rest.count = 7;
+  for (int i = 0; i < 7; ++i) rest.devices[i] = static_cast<uint8_t>(i + 1);
+  c.Apply(a, Whole(7), rest, +1);
+  c.Apply(b, Whole(7), rest, +1);
+  DeviceChoice zero;
+  zero.count = 1;
+  c.Apply(a, Share(500), zero, +1);
+  const WorkloadProfile p500({{Share(500), kAnyModel, 1.0}});
+  const WorkloadProfile p700({{Share(700), kAnyModel, 1.0}});
+  const WorkloadProfile every700({{Share(700), kAnyModel, 0.9}, {Whole(8), kAnyModel, 0.1}});
+  const TaskDemand task = Share(300);
+  for (const std::string name : {"fgd", "suanli"}) {
+    auto policy = *MakePolicy(name, {p500, 7, p500});
+    auto fresh = *MakePolicy(name, {p700, 7, every700});
+    policy->Bind(&c);
+    fresh->Bind(&c);
+    DeviceChoice ch;
+    EXPECT_GT(policy->Score(b, c.node(b), task, &ch), policy->Score(a, c.node(a), task, &ch))
+        << name;
+    const uint64_t version = c.version();
+    policy->SetWorkload(p700, every700);
+    ASSERT_EQ(c.version(), version);
+    const double on_a = policy->Score(a, c.node(a), task, &ch);
+    const double on_b = policy->Score(b, c.node(b), task, &ch);
+    EXPECT_GT(on_a, on_b) << name;
+    EXPECT_EQ(on_a, fresh->Score(a, c.node(a), task, &ch)) << name;
+    EXPECT_EQ(on_b, fresh->Score(b, c.node(b), task, &ch)) << name;
+  }
+}
+
+TEST(SetWorkload, HostPricesAreRecountedForTheNewShapes) {
+  // The rare 8-GPU 120-core shape arrives by SetWorkload on a bound policy: its supply is
+  // counted over the cluster's nodes (only big can take it), and a 1-GPU task leaves big.
+  Cluster c;
+  NodeSlot big = *c.AddNode({"big", 128000, 1 << 20, 8, "G2", "CUDA", ""});
+  NodeSlot std_node = *c.AddNode({"std", 96000, 1 << 20, 8, "G2", "CUDA", ""});
+  c.SetRank(big, 0);
+  c.SetRank(std_node, 1);
+  auto owned = std::make_unique<SuanliPolicy>(WorkloadProfile{});
+  SuanliPolicy* policy = owned.get();
+  Engine engine(&c, std::move(owned));
+  auto p = engine.Place({Whole(1), 1, kAnyModel, false});
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tasks[0].node, big);  // empty profile: every key ties, the rank decides
+  ASSERT_TRUE(engine.Release(p->id).ok());
+  WorkloadProfile typical({{Whole(1), kAnyModel, 1.0}});
+  WorkloadProfile every({{Whole(1), kAnyModel, 0.99}, {Whole(8, 120000), kAnyModel, 0.01}});
+  engine.policy().SetWorkload(typical, every);
+  ASSERT_EQ(policy->host_prices().shapes().size(), 2u);
+  EXPECT_EQ(policy->host_prices().Supply(0), 16);  // 1-GPU copies: 8 + 8
+  EXPECT_EQ(policy->host_prices().Supply(1), 1);   // the 120-core gang: big only
+  p = engine.Place({Whole(1), 1, kAnyModel, false});
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tasks[0].node, std_node);
+  // And back to nothing: the key is silent again.
+  ASSERT_TRUE(engine.Release(p->id).ok());
+  engine.policy().SetWorkload({}, {});
+  EXPECT_FALSE(policy->host_prices().active());
+  p = engine.Place({Whole(1), 1, kAnyModel, false});
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tasks[0].node, big);
 }
 
 }  // namespace
