@@ -1,6 +1,7 @@
 #include "placement/placement_service.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 #include <tuple>
 
@@ -23,6 +24,10 @@ struct PlacementService::PoolState {
   std::map<sched::NodeSlot, std::string> ids;
   std::map<std::string, int64_t> versions;  // node id -> registry version mirrored
   int part = 0;                             // the queue's partition
+  // The shapes of the last jobs this pool may run (options.profile_window), for its profile.
+  std::deque<sched::ShapeSample> window;
+  size_t fresh = 0;         // jobs counted since the profile was last rebuilt
+  size_t learned_from = 0;  // the window's size at that rebuild (0: never rebuilt)
 };
 
 namespace {
@@ -266,6 +271,73 @@ sched::Job PlacementService::ToQueueJob(const Job& job,
   return q;
 }
 
+namespace {
+
+// The job's model constraint as written, the `spec` of its shape: the models it names, or if
+// none the ecosystems its commands are for (so constrained and unconstrained work, or work for
+// different ecosystems, are different shapes even where their masks coincide).
+std::string ShapeSpec(const Job& job) {
+  std::vector<std::string> parts = job.accelerators.any_of;
+  std::string prefix;
+  if (parts.empty() && (job.accelerators.count > 0 || job.accelerators.milli > 0)) {
+    prefix = "ecosystem:";
+    for (const auto& [eco, cmd] : job.commands) parts.push_back(eco);
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string spec = parts.empty() ? "" : prefix;
+  for (size_t i = 0; i < parts.size(); ++i) spec += (i ? "," : "") + parts[i];
+  return spec;
+}
+
+// Every shape seen, the most frequent kMaxEveryShapes of them, weights renormalised.
+sched::WorkloadProfile EveryShape(const std::vector<sched::ShapeSample>& samples) {
+  sched::WorkloadProfile all = sched::WorkloadProfile::FromSamples(samples, 1.0);
+  if (all.shapes().size() <= PlacementService::kMaxEveryShapes) return all;
+  std::vector<sched::TaskShape> kept(all.shapes().begin(),
+                                     all.shapes().begin() + PlacementService::kMaxEveryShapes);
+  double total = 0;
+  for (const auto& s : kept) total += s.weight;
+  for (auto& s : kept) s.weight /= total;
+  return sched::WorkloadProfile(std::move(kept));
+}
+
+}  // namespace
+
+void PlacementService::Learn(const Job& job, const sched::Job& q) {
+  if (!options_.learn_profile || q.where.empty()) return;
+  const std::string spec = ShapeSpec(job);
+  for (const auto& [part, mask] : q.where) {
+    PoolState& pool = *partitions_.at(static_cast<size_t>(part));
+    pool.window.push_back({q.request.task, mask, spec});
+    while (pool.window.size() > std::max<size_t>(options_.profile_window, 1))
+      pool.window.pop_front();
+    ++pool.fresh;
+  }
+}
+
+void PlacementService::LearnProfiles() {
+  if (!options_.learn_profile) return;
+  std::vector<PoolState*> due;
+  for (PoolState* pool : partitions_) {
+    if (pool->fresh == 0) continue;
+    const size_t every = std::min(std::max<size_t>(options_.profile_every, 1),
+                                  std::max<size_t>(pool->learned_from, 1));
+    if (pool->learned_from == 0 || pool->fresh >= every) due.push_back(pool);
+  }
+  // The pools that saw the most new jobs first; the rest keep their count for the next round.
+  std::stable_sort(due.begin(), due.end(),
+                   [](const PoolState* a, const PoolState* b) { return a->fresh > b->fresh; });
+  if (due.size() > kMaxProfileRebuilds) due.resize(kMaxProfileRebuilds);
+  for (PoolState* pool : due) {
+    const std::vector<sched::ShapeSample> samples(pool->window.begin(), pool->window.end());
+    pool->reliability->SetWorkload(sched::WorkloadProfile::FromSamples(samples),
+                                   EveryShape(samples));
+    pool->fresh = 0;
+    pool->learned_from = samples.size();
+    ++stats_.profiles_learned;
+  }
+}
+
 uint64_t PlacementService::Num(const std::string& job_id) {
   auto [it, added] = num_.emplace(job_id, next_num_);
   if (added) job_of_[next_num_++] = job_id;
@@ -322,8 +394,10 @@ void PlacementService::SyncJobs() {
       tasks.push_back(std::move(tp));
     }
     if (!known) continue;
+    const bool first_seen = !num_.count(j->id);
     sched::Job q = ToQueueJob(*j, nullptr);
     q.where = {{pool.part, ToRequest(*j, pool).model_mask}};
+    if (first_seen) Learn(*j, q);  // after a restart: the work that runs counts
     // Expected end: from the start of the run (or now, for a placement not started yet).
     const int64_t start = j->started_at.ms > 0 ? j->started_at.ms : now.ms;
     if (!queue_.Adopt(q, pool.part, tasks, start)) continue;
@@ -425,6 +499,7 @@ void PlacementService::PlacePending() {
   std::map<std::tuple<int64_t, int64_t, int, int, int, std::vector<std::pair<int, uint64_t>>>,
            bool> ever;
   for (const auto& job : pending) {
+    const bool first_seen = !num_.count(job->id);
     sched::Job q = ToQueueJob(*job, &offer_pool);
     const sched::TaskDemand& t = q.request.task;
     auto key = std::make_tuple(t.cpu_milli, t.memory_mib, t.gpu_count, t.gpu_milli,
@@ -433,12 +508,14 @@ void PlacementService::PlacePending() {
     if (it == ever.end()) it = ever.emplace(key, !q.where.empty() && queue_.CouldEverRun(q)).first;
     if (!it->second) {
       if (job->state_reason != kNeverFits) reasons.push_back({job, "", {}, kNeverFits, ""});
-      continue;
+      continue;  // work no pool can ever hold is not counted in the profiles
     }
+    if (first_seen) Learn(*job, q);
     if (!queue_.Submit(q).ok()) continue;
     queued_.push_back(q.id);
     by_num.emplace(q.id, std::make_pair(job, std::move(q)));
   }
+  LearnProfiles();  // this round's new jobs already count
   const sched::ScheduleEvents ev = queue_.Schedule(registry_->clock().Now().ms);
   for (const auto& [num, p] : ev.started) {
     const auto& job = by_num.at(num).first;

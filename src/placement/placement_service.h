@@ -38,6 +38,17 @@ struct PlacementOptions {
   // Queue behaviour (starvation_ms, backfill test limit, preemption retry). max_starts is set
   // by the service: a round writes at most kMaxDecisions decisions.
   sched::QueueOptions queue;
+  // The workload profile each pool's policy scores against (FGD's typical shapes, the hosting
+  // prices' every shape), learned from the jobs the pool is given: the shapes of the last
+  // `profile_window` jobs that could run there, each job counted once, when first seen (pending,
+  // or placed by an earlier run when adopted after a restart). A pool's profile is rebuilt at
+  // the first round it has seen jobs, then whenever the jobs seen since the last rebuild reach
+  // the window's size at that rebuild (so it doubles while young) or `profile_every`. false:
+  // the policy keeps an empty profile (FGD's score, the hosting prices and the look-ahead are
+  // silent).
+  bool learn_profile = true;
+  size_t profile_window = 10000;
+  size_t profile_every = 1000;
 };
 
 struct PlacementStats {
@@ -46,6 +57,7 @@ struct PlacementStats {
   uint64_t restored = 0;
   uint64_t rounds = 0;
   uint64_t preempted = 0;  // jobs sent back to pending for higher-class work
+  uint64_t profiles_learned = 0;  // workload profiles given to a pool's policy
 };
 
 class PlacementService {
@@ -68,6 +80,11 @@ class PlacementService {
   // Decisions written per round (placements, preemptions, wait reasons); the loop comes back
   // at once for the rest.
   static constexpr size_t kMaxDecisions = 256;
+  // Pools whose profile is rebuilt in one round (the others wait for the next round), and the
+  // shapes kept in a pool's every-shape profile (the most frequent; a placement's hosting cost
+  // is linear in them).
+  static constexpr size_t kMaxProfileRebuilds = 4;
+  static constexpr size_t kMaxEveryShapes = 256;
 
  private:
   struct PoolState;
@@ -80,6 +97,10 @@ class PlacementService {
   // pools, the pools it may use (`where`).
   sched::Job ToQueueJob(const domain::Job& job,
                         const std::map<std::string, std::string>* offer_pool);
+  // Counts a job first seen into the windows of the pools it may use (q.where).
+  void Learn(const domain::Job& job, const sched::Job& q);
+  // Gives new profiles to the pools that saw enough new jobs (at most kMaxProfileRebuilds).
+  void LearnProfiles();
   uint64_t Num(const std::string& job_id);  // the queue's id for a job
   void Forget(const std::string& job_id);
   // A round's decision: a placement (placement non-empty), a preemption (preemptor set) or a

@@ -315,5 +315,136 @@ TEST_F(PlacementServiceTest, BackfillNeverDelaysTheHead) {
   EXPECT_EQ(GetJob(later)->state, "pending");
 }
 
+
+// The learned workload profile. Pool "pool-l": node "l-0" with 128 cores and two with 96, eight
+// A800 each (the fixture's pool has no A800, so the jobs below can only go here).
+class LearnedProfileTest : public PlacementServiceTest {
+ protected:
+  void SetUp() override {
+    PlacementServiceTest::SetUp();
+    ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+      Accelerator a;
+      a.id = "a800";
+      a.vendor = "NVIDIA";
+      a.ecosystem = "CUDA";
+      txn.Put(a, "create");
+      domain::Pool p;
+      p.id = "pool-l";
+      p.site_id = "site-a";
+      p.kind = "ai";
+      txn.Put(p, "create");
+      for (int i = 0; i < 3; ++i) {
+        Node n;
+        n.id = "l-" + std::to_string(i);
+        n.pool_id = "pool-l";
+        n.name = n.id;
+        n.cpu_cores = i == 0 ? 128 : 96;
+        n.memory_gib = 1024;
+        n.accelerators = {{"a800", 8}};
+        txn.Put(n, "create");
+      }
+      return OkStatus();
+    }).ok());
+  }
+  // One task of `gpus` whole A800s and `cores` cores.
+  std::string SubmitShape(int gpus, int cores) {
+    clock_.Advance(Millis(1000));
+    Job j;
+    j.id = ids_.NewId("job");
+    j.name = "shape";
+    j.priority = "normal";
+    j.tasks = 1;
+    j.cpu_cores = cores;
+    j.memory_gib = 64;
+    j.duration_estimate_s = 3600;
+    j.accelerators.count = gpus;
+    j.accelerators.any_of = {"a800"};
+    j.commands = {{"CUDA", "python train.py"}};
+    EXPECT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+      txn.Put(j, "create");
+      return OkStatus();
+    }).ok());
+    return j.id;
+  }
+};
+
+// The pool was given many 1-GPU 8-core jobs and a few 8-GPU 120-core ones (which only l-0 can
+// hold), all of them gone by now. A new 1-GPU job, with the profile learned from them, leaves
+// l-0 whole (the hosting price of the rare shape's only copy), so an 8-GPU 120-core job still
+// fits. Without the profile every key of the policy ties on the empty pool and the node rank
+// puts the 1-GPU job on l-0, where it blocks the large job.
+TEST_F(LearnedProfileTest, AOneGpuJobLeavesTheOnlyHostOfARareLargeShape) {
+  for (bool learn : {false, true}) {
+    SCOPED_TRACE(learn ? "learned profile" : "empty profile");
+    PlacementOptions o;
+    o.learn_profile = learn;
+    PlacementService svc(reg_.get(), o);
+    std::vector<std::string> seen;
+    for (int i = 0; i < 60; ++i) seen.push_back(SubmitShape(1, 8));
+    for (int i = 0; i < 3; ++i) seen.push_back(SubmitShape(8, 120));
+    svc.RunOnce();
+    EXPECT_EQ(svc.stats().profiles_learned, learn ? 1u : 0u);
+    for (const auto& id : seen) SetState(id, "cancelled");
+    svc.RunOnce();  // gives their devices back
+    const std::string one = SubmitShape(1, 8);
+    svc.RunOnce();
+    ASSERT_EQ(GetJob(one)->state, "scheduled");
+    const std::string node = GetJob(one)->placement.at(0).node_id;
+    if (learn) {
+      EXPECT_NE(node, "l-0");
+    } else {
+      EXPECT_EQ(node, "l-0");
+    }
+    const std::string large = SubmitShape(8, 120);
+    svc.RunOnce();
+    EXPECT_EQ(GetJob(large)->state, learn ? "scheduled" : "pending");
+    if (learn) {
+      EXPECT_EQ(GetJob(large)->placement.at(0).node_id, "l-0");
+    }
+    SetState(one, "cancelled");
+    SetState(large, "cancelled");
+  }
+}
+
+// Profiles are rebuilt at the first round with jobs, then after as many new jobs as the window
+// held at the last rebuild (doubling) or profile_every; each job counts once however many
+// rounds it waits; after a restart the jobs placed by the earlier run count again.
+TEST_F(LearnedProfileTest, ProfilesAreRebuiltAsJobsArrive) {
+  PlacementOptions o;
+  o.profile_every = 4;
+  o.profile_window = 8;
+  {
+    PlacementService svc(reg_.get(), o);
+    const std::string big = SubmitShape(8, 120);  // runs on l-0 throughout
+    svc.RunOnce();
+    EXPECT_EQ(svc.stats().profiles_learned, 1u);  // from 1 job
+    ASSERT_EQ(GetJob(big)->state, "scheduled");
+    // 24 jobs of 8 GPUs and 96 cores: two run, the rest wait and are not counted again.
+    std::vector<uint64_t> learned;
+    for (int i = 0; i < 24; ++i) {
+      SubmitShape(8, 96);
+      svc.RunOnce();
+      learned.push_back(svc.stats().profiles_learned);
+    }
+    // Rebuilt after 1 new job (window 2), 2 (4), 4 (8), then every 4 while the window is 8.
+    EXPECT_EQ(learned[0], 2u);
+    EXPECT_EQ(learned[1], 2u);
+    EXPECT_EQ(learned[2], 3u);
+    EXPECT_EQ(learned[5], 3u);
+    EXPECT_EQ(learned[6], 4u);
+    EXPECT_EQ(learned[10], 5u);
+    EXPECT_EQ(learned[23], 8u);
+    svc.RunOnce();
+    svc.RunOnce();
+    EXPECT_EQ(svc.stats().profiles_learned, 8u);
+  }
+  PlacementService again(reg_.get(), o);
+  again.RunOnce();  // adopts the three running jobs, counts the 22 waiting ones
+  EXPECT_EQ(again.stats().restored, 3u);
+  EXPECT_EQ(again.stats().profiles_learned, 1u);
+  again.RunOnce();
+  EXPECT_EQ(again.stats().profiles_learned, 1u);
+}
+
 }  // namespace
 }  // namespace suanli::placement
