@@ -289,12 +289,14 @@ std::string ShapeSpec(const Job& job) {
   return spec;
 }
 
-// Every shape seen, the most frequent kMaxEveryShapes of them, weights renormalised.
-sched::WorkloadProfile EveryShape(const std::vector<sched::ShapeSample>& samples) {
-  sched::WorkloadProfile all = sched::WorkloadProfile::FromSamples(samples, 1.0);
-  if (all.shapes().size() <= PlacementService::kMaxEveryShapes) return all;
+// The profile of `samples` up to `coverage`, its most frequent `max_shapes` shapes (FromSamples
+// orders them by count), weights renormalised.
+sched::WorkloadProfile Profile(const std::vector<sched::ShapeSample>& samples, double coverage,
+                               size_t max_shapes) {
+  sched::WorkloadProfile all = sched::WorkloadProfile::FromSamples(samples, coverage);
+  if (all.shapes().size() <= max_shapes) return all;
   std::vector<sched::TaskShape> kept(all.shapes().begin(),
-                                     all.shapes().begin() + PlacementService::kMaxEveryShapes);
+                                     all.shapes().begin() + static_cast<ptrdiff_t>(max_shapes));
   double total = 0;
   for (const auto& s : kept) total += s.weight;
   for (auto& s : kept) s.weight /= total;
@@ -330,8 +332,8 @@ void PlacementService::LearnProfiles() {
   if (due.size() > kMaxProfileRebuilds) due.resize(kMaxProfileRebuilds);
   for (PoolState* pool : due) {
     const std::vector<sched::ShapeSample> samples(pool->window.begin(), pool->window.end());
-    pool->reliability->SetWorkload(sched::WorkloadProfile::FromSamples(samples),
-                                   EveryShape(samples));
+    pool->reliability->SetWorkload(Profile(samples, 0.95, kMaxTypicalShapes),
+                                   Profile(samples, 1.0, kMaxEveryShapes));
     pool->fresh = 0;
     pool->learned_from = samples.size();
     ++stats_.profiles_learned;

@@ -81,10 +81,12 @@ class PlacementService {
   // at once for the rest.
   static constexpr size_t kMaxDecisions = 256;
   // Pools whose profile is rebuilt in one round (the others wait for the next round), and the
-  // shapes kept in a pool's every-shape profile (the most frequent; a placement's hosting cost
-  // is linear in them).
+  // shapes kept in a pool's profiles: the most frequent ones, weights renormalised. A decision
+  // costs O(shapes) per option scored, so diverse submissions must not slow it without bound;
+  // the Alibaba trace has 35 typical shapes and ~90 in all, within the caps.
   static constexpr size_t kMaxProfileRebuilds = 4;
-  static constexpr size_t kMaxEveryShapes = 256;
+  static constexpr size_t kMaxTypicalShapes = 64;
+  static constexpr size_t kMaxEveryShapes = 128;
 
  private:
   struct PoolState;
