@@ -165,7 +165,7 @@ void Cluster::Apply(NodeSlot slot, const TaskDemand& t, const DeviceChoice& d, i
 void Cluster::Unindex(NodeSlot slot) {
   Node& n = nodes_[slot];
   if (n.bucket < 0) return;
-  for (ClusterWatcher* w : watchers_) w->Leave(n);
+  for (ClusterWatcher* w : watchers_) w->Leave(slot, n);
   auto& b = buckets_[n.bucket];
   NodeSlot last = b.back();
   b[n.bucket_pos] = last;
@@ -191,13 +191,13 @@ void Cluster::Index(NodeSlot slot) {
   for (int i = 0; i < n.gpu_count; ++i) ++gaps[n.gpu_free[i]];
   idle_by_model_[n.model] += n.gpu_free_total;
   ++version_;
-  for (ClusterWatcher* w : watchers_) w->Enter(n);
+  for (ClusterWatcher* w : watchers_) w->Enter(slot, n);
 }
 
 void Cluster::Watch(ClusterWatcher* w) const {
   watchers_.push_back(w);
-  for (const Node& n : nodes_) {
-    if (n.bucket >= 0) w->Enter(n);
+  for (NodeSlot s = 0; s < nodes_.size(); ++s) {
+    if (nodes_[s].bucket >= 0) w->Enter(s, nodes_[s]);
   }
 }
 

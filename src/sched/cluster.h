@@ -71,8 +71,8 @@ struct Node {
 class ClusterWatcher {
  public:
   virtual ~ClusterWatcher() = default;
-  virtual void Leave(const Node& n) = 0;
-  virtual void Enter(const Node& n) = 0;
+  virtual void Leave(NodeSlot slot, const Node& n) = 0;
+  virtual void Enter(NodeSlot slot, const Node& n) = 0;
 };
 
 class Cluster {

@@ -29,18 +29,24 @@ HostPrices::~HostPrices() {
 void HostPrices::Bind(const Cluster* cluster) {
   if (cluster_) cluster_->Unwatch(this);
   std::fill(supply_.begin(), supply_.end(), 0);
-  cache_.clear();
+  counted_.clear();
+  counts_.clear();
   priced_at_ = ~uint64_t{0};
   cluster_ = cluster;
   if (cluster_ && !shapes_.empty()) cluster_->Watch(this);
 }
 
-void HostPrices::Count(const Node& n, int sign) {
+void HostPrices::Count(NodeSlot slot, const Node& n, int sign) {
   if (n.gpu_count == 0) return;
-  for (size_t i = 0; i < shapes_.size(); ++i) {
-    supply_[i] += sign * WorkloadProfile::Copies(shapes_[i], n.model, n.cpu_free,
-                                                 n.gpu_free.data(), n.gpu_count);
-  }
+  const int16_t* k = DeviceCounts(slot, n);
+  for (size_t i = 0; i < shapes_.size(); ++i) supply_[i] += sign * CopiesOf(i, n, k[i], n.cpu_free);
+}
+
+int64_t HostPrices::CopiesOf(size_t i, const Node& n, int64_t k, int64_t cpu_free) const {
+  const TaskDemand& d = shapes_[i].demand;
+  if (!(shapes_[i].model_mask >> n.model & 1) || cpu_free < d.cpu_milli) return 0;
+  if (d.gpu_count > 1) k /= d.gpu_count;
+  return d.cpu_milli > 0 ? std::min<int64_t>(k, cpu_free / d.cpu_milli) : k;
 }
 
 void HostPrices::Reprice() {
@@ -54,39 +60,42 @@ void HostPrices::Reprice() {
   }
 }
 
-const std::vector<int32_t>& HostPrices::DeviceCounts(NodeSlot slot, const Node& n) {
-  if (slot >= cache_.size()) cache_.resize(slot + 1);
-  NodeCounts& e = cache_[slot];
-  if (e.version != n.version + 1) {
-    e.version = n.version + 1;
-    e.counts.assign(shapes_.size(), 0);
-    for (size_t i = 0; i < shapes_.size(); ++i) {
+const int16_t* HostPrices::DeviceCounts(NodeSlot slot, const Node& n) {
+  const size_t width = shapes_.size();
+  if (slot >= counted_.size()) {
+    counted_.resize(slot + 1, 0);
+    counts_.resize(counted_.size() * width, 0);
+  }
+  int16_t* row = &counts_[size_t{slot} * width];
+  if (counted_[slot] != n.version + 1) {
+    counted_[slot] = n.version + 1;
+    for (size_t i = 0; i < width; ++i) {
       const TaskDemand& d = shapes_[i].demand;
-      if (!(shapes_[i].model_mask >> n.model & 1)) continue;
-      int32_t k = 0;
-      for (int j = 0; j < n.gpu_count; ++j) {
-        k += d.gpu_count == 1 ? n.gpu_free[j] / d.gpu_milli : n.gpu_free[j] >= d.gpu_milli;
+      int k = 0;
+      if (shapes_[i].model_mask >> n.model & 1) {
+        for (int j = 0; j < n.gpu_count; ++j) {
+          k += d.gpu_count == 1 ? n.gpu_free[j] / d.gpu_milli : n.gpu_free[j] >= d.gpu_milli;
+        }
       }
-      e.counts[i] = k;
+      row[i] = static_cast<int16_t>(k);
     }
   }
-  return e.counts;
+  return row;
 }
 
 double HostPrices::Cost(NodeSlot slot, const Node& n, const TaskDemand& t,
                         const DeviceChoice& c) {
   if (!active() || n.gpu_count == 0) return 0;
   Reprice();
-  const auto& counts = DeviceCounts(slot, n);
+  const int16_t* counts = DeviceCounts(slot, n);
   const int64_t cpu_after = n.cpu_free - t.cpu_milli;
   double cost = 0;
   for (size_t i = 0; i < shapes_.size(); ++i) {
+    if (price_[i] == 0) continue;
+    const int64_t before = CopiesOf(i, n, counts[i], n.cpu_free);
+    if (before == 0) continue;
     const TaskDemand& d = shapes_[i].demand;
-    if (price_[i] == 0 || !(shapes_[i].model_mask >> n.model & 1) || n.cpu_free < d.cpu_milli) {
-      continue;
-    }
-    int64_t k = counts[i];
-    int64_t k_after = k;
+    int64_t k_after = counts[i];
     if (t.uses_gpu()) {
       for (int j = 0; j < c.count; ++j) {
         const int f = n.gpu_free[c.devices[j]];
@@ -95,16 +104,7 @@ double HostPrices::Cost(NodeSlot slot, const Node& n, const TaskDemand& t,
                                     : int{g >= d.gpu_milli} - int{f >= d.gpu_milli};
       }
     }
-    if (d.gpu_count > 1) {
-      k /= d.gpu_count;
-      k_after /= d.gpu_count;
-    }
-    int64_t before = k, after = cpu_after >= d.cpu_milli ? k_after : 0;
-    if (d.cpu_milli > 0) {
-      before = std::min<int64_t>(before, n.cpu_free / d.cpu_milli);
-      after = std::min<int64_t>(after, std::max<int64_t>(cpu_after, 0) / d.cpu_milli);
-    }
-    cost += price_[i] * static_cast<double>(before - after);
+    cost += price_[i] * static_cast<double>(before - CopiesOf(i, n, k_after, cpu_after));
   }
   return cost;
 }

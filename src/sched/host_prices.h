@@ -40,27 +40,27 @@ class HostPrices final : public ClusterWatcher {
   int64_t Supply(size_t i) const { return supply_[i]; }
   const std::vector<TaskShape>& shapes() const { return shapes_; }
 
-  void Leave(const Node& n) override { Count(n, -1); }
-  void Enter(const Node& n) override { Count(n, +1); }
+  void Leave(NodeSlot slot, const Node& n) override { Count(slot, n, -1); }
+  void Enter(NodeSlot slot, const Node& n) override { Count(slot, n, +1); }
 
  private:
-  void Count(const Node& n, int sign);
+  void Count(NodeSlot slot, const Node& n, int sign);
   void SetShapes(const WorkloadProfile& shapes);
   void Reprice();
   // Per node, per shape: the device-limited count (copies for 1-device shapes, fitting devices
-  // for gangs), cached by node version.
-  const std::vector<int32_t>& DeviceCounts(NodeSlot slot, const Node& n);
+  // for gangs), cached by node version in one flat array (slot × shape). Enter computes it for
+  // the node's new version; Leave and Cost then read it.
+  const int16_t* DeviceCounts(NodeSlot slot, const Node& n);
+  // Copies of shape i on node n given its device-limited count k and free CPU.
+  int64_t CopiesOf(size_t i, const Node& n, int64_t k, int64_t cpu_free) const;
 
   std::vector<TaskShape> shapes_;  // GPU shapes only
   std::vector<int64_t> supply_;
   std::vector<double> price_;
   uint64_t priced_at_ = ~uint64_t{0};
   const Cluster* cluster_ = nullptr;
-  struct NodeCounts {
-    uint64_t version = 0;  // node version + 1; 0 = empty
-    std::vector<int32_t> counts;
-  };
-  std::vector<NodeCounts> cache_;
+  std::vector<uint64_t> counted_;  // per slot: node version + 1 of its row; 0 = none
+  std::vector<int16_t> counts_;    // slot × shape
 };
 
 }  // namespace suanli::sched
