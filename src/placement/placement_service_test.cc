@@ -15,26 +15,32 @@ class PlacementServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // One AI pool with two 8-GPU nodes in one super-node, and a catalog entry.
+    AddAiPool("h100", "pool-a", "node-", {128, 128}, "sn-1");
+  }
+  // An AI pool `pool` of 8-GPU `model` nodes "<prefix>i", one per entry of `cores`, in
+  // `supernode`, and the model's catalog entry.
+  void AddAiPool(const std::string& model, const std::string& pool, const std::string& prefix,
+                 std::vector<int> cores, const std::string& supernode) {
     ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
       Accelerator a;
-      a.id = "h100";
+      a.id = model;
       a.vendor = "NVIDIA";
       a.ecosystem = "CUDA";
       txn.Put(a, "create");
       domain::Pool p;
-      p.id = "pool-a";
+      p.id = pool;
       p.site_id = "site-a";
       p.kind = "ai";
       txn.Put(p, "create");
-      for (int i = 0; i < 2; ++i) {
+      for (size_t i = 0; i < cores.size(); ++i) {
         Node n;
-        n.id = "node-" + std::to_string(i);
-        n.pool_id = "pool-a";
+        n.id = prefix + std::to_string(i);
+        n.pool_id = pool;
         n.name = n.id;
-        n.cpu_cores = 128;
+        n.cpu_cores = cores[i];
         n.memory_gib = 1024;
-        n.accelerators = {{"h100", 8}};
-        n.supernode = "sn-1";
+        n.accelerators = {{model, 8}};
+        n.supernode = supernode;
         txn.Put(n, "create");
       }
       return OkStatus();
@@ -322,29 +328,7 @@ class LearnedProfileTest : public PlacementServiceTest {
  protected:
   void SetUp() override {
     PlacementServiceTest::SetUp();
-    ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
-      Accelerator a;
-      a.id = "a800";
-      a.vendor = "NVIDIA";
-      a.ecosystem = "CUDA";
-      txn.Put(a, "create");
-      domain::Pool p;
-      p.id = "pool-l";
-      p.site_id = "site-a";
-      p.kind = "ai";
-      txn.Put(p, "create");
-      for (int i = 0; i < 3; ++i) {
-        Node n;
-        n.id = "l-" + std::to_string(i);
-        n.pool_id = "pool-l";
-        n.name = n.id;
-        n.cpu_cores = i == 0 ? 128 : 96;
-        n.memory_gib = 1024;
-        n.accelerators = {{"a800", 8}};
-        txn.Put(n, "create");
-      }
-      return OkStatus();
-    }).ok());
+    AddAiPool("a800", "pool-l", "l-", {128, 96, 96}, "");
   }
   // One task of `gpus` whole A800s and `cores` cores.
   std::string SubmitShape(int gpus, int cores) {
