@@ -510,7 +510,8 @@ void PlacementService::PlacePending() {
     if (it == ever.end()) it = ever.emplace(key, !q.where.empty() && queue_.CouldEverRun(q)).first;
     if (!it->second) {
       if (job->state_reason != kNeverFits) reasons.push_back({job, "", {}, kNeverFits, ""});
-      continue;  // work no pool can ever hold is not counted in the profiles
+      Forget(job->id);  // not queued: keeps no id (a cancelled one would leak it)
+      continue;         // work no pool can ever hold is not counted in the profiles
     }
     if (first_seen) Learn(*job, q);
     if (!queue_.Submit(q).ok()) continue;
