@@ -13,6 +13,16 @@ namespace {
 TaskDemand Whole(int count, int64_t cpu = 8000) { return {cpu, 1024, count, 1000}; }
 TaskDemand Share(int milli, int64_t cpu = 4000) { return {cpu, 1024, 1, milli}; }
 
+// Two 8-GPU nodes of one model: "big" (rank 0, 128 cores), the only one that can take an
+// 8-GPU task with 120 cores, and "std" (rank 1, 96 cores).
+std::pair<NodeSlot, NodeSlot> BigAndStd(Cluster* c) {
+  NodeSlot big = *c->AddNode({"big", 128000, 1 << 20, 8, "G2", "CUDA", ""});
+  NodeSlot std_node = *c->AddNode({"std", 96000, 1 << 20, 8, "G2", "CUDA", ""});
+  c->SetRank(big, 0);
+  c->SetRank(std_node, 1);
+  return {big, std_node};
+}
+
 class SuanliScenario : public ::testing::Test {
  protected:
   // Two 8-GPU nodes "a" (rank 0) and "b" (rank 1), 96 cores each.
@@ -162,10 +172,7 @@ TEST(SuanliHosts, TheOnlyHostOfARareLargeShapeIsKept) {
   // its copy is priced 0.01 * 8000 / 1 = 80 and taking a GPU of big costs it, so suanli keeps
   // big for it and takes std.
   Cluster c;
-  NodeSlot big = *c.AddNode({"big", 128000, 1 << 20, 8, "G2", "CUDA", ""});
-  NodeSlot std_node = *c.AddNode({"std", 96000, 1 << 20, 8, "G2", "CUDA", ""});
-  c.SetRank(big, 0);
-  c.SetRank(std_node, 1);
+  auto [big, std_node] = BigAndStd(&c);
   WorkloadProfile typical({{Whole(1), kAnyModel, 1.0}});
   WorkloadProfile every({{Whole(1), kAnyModel, 0.99}, {Whole(8, 120000), kAnyModel, 0.01}});
   {
@@ -359,10 +366,7 @@ TEST(SetWorkload, HostPricesAreRecountedForTheNewShapes) {
   // The rare 8-GPU 120-core shape arrives by SetWorkload on a bound policy: its supply is
   // counted over the cluster's nodes (only big can take it), and a 1-GPU task leaves big.
   Cluster c;
-  NodeSlot big = *c.AddNode({"big", 128000, 1 << 20, 8, "G2", "CUDA", ""});
-  NodeSlot std_node = *c.AddNode({"std", 96000, 1 << 20, 8, "G2", "CUDA", ""});
-  c.SetRank(big, 0);
-  c.SetRank(std_node, 1);
+  auto [big, std_node] = BigAndStd(&c);
   auto owned = std::make_unique<SuanliPolicy>(WorkloadProfile{});
   SuanliPolicy* policy = owned.get();
   Engine engine(&c, std::move(owned));

@@ -94,10 +94,9 @@ int WorkloadProfile::ShapeFillFragment(const TaskShape& s, ModelId model, int64_
                                        const int16_t* gpu_free, int gpu_count) {
   int idle = 0;
   for (int i = 0; i < gpu_count; ++i) idle += gpu_free[i];
-  const TaskDemand& d = s.demand;
-  if (!d.uses_gpu() || !(s.model_mask >> model & 1) || cpu_free < d.cpu_milli) return idle;
+  // A shape that cannot use the node (Copies = 0) leaves all of its idle GPU unfilled.
   const int64_t copies = Copies(s, model, cpu_free, gpu_free, gpu_count);
-  return idle - static_cast<int>(copies * d.total_gpu_milli());
+  return idle - static_cast<int>(copies * s.demand.total_gpu_milli());
 }
 
 double WorkloadProfile::FillFragmentation(ModelId model, int64_t cpu_free,
