@@ -11,7 +11,7 @@ want_test=0
 pkgs=(build-essential cmake pkg-config git ca-certificates
       libboost1.81-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libpq-dev
       libsodium-dev libyaml-cpp-dev libcli11-dev libexpected-dev libspdlog-dev libfmt-dev
-      libgtest-dev libgmock-dev libbenchmark-dev curl)
+      libgtest-dev libgmock-dev libbenchmark-dev libglpk-dev curl)
 [ "$want_test" = 1 ] && pkgs+=(postgresql-15 wrk procps iproute2)
 # The web console's browser tests: Debian's Chromium, and CJK fonts so Chinese renders.
 [ "$want_test" = 1 ] && pkgs+=(chromium fonts-noto-cjk)

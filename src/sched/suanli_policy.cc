@@ -7,13 +7,17 @@
 
 namespace suanli::sched {
 
-double SuanliPolicy::Combine(double fgd_score, int price_rank, double host_cost,
-                             double ss_increase, double fill_decrease) {
-  constexpr double kHalf = 32768, kSsHalf = 2048;
+double SuanliPolicy::Combine(int pattern_loss, double fgd_score, int price_rank,
+                             double host_cost, double ss_increase, double fill_decrease) {
+  // 7 + 7 + 6 + 12 + 7 + 12 = 51 bits: every key exact in a double, and a quarter step (the
+  // reliability decorator's tie-break) still exact on top.
+  const double loss = 127 - std::clamp(pattern_loss / 8, 0, 127);
   const double host = 4095 - std::clamp(std::floor(host_cost), 0.0, 4095.0);
-  const double ss = kSsHalf - std::clamp(ss_increase, -(kSsHalf - 1), kSsHalf - 1);
-  const double fill = kHalf + std::clamp(fill_decrease, -(kHalf - 1), kHalf - 1);
-  return (((fgd_score * 64 + (63 - price_rank)) * 4096 + host) * 4096 + ss) * 65536 + fill;
+  const double ss = 64 - std::clamp(ss_increase, -63.0, 63.0);
+  const double fill = 2048 + std::clamp(std::floor(fill_decrease / 10), -2047.0, 2047.0);
+  return ((((loss * 128 + fgd_score) * 64 + (63 - price_rank)) * 4096 + host) * 128 + ss) *
+             4096 +
+         fill;
 }
 
 double SuanliPolicy::SumOfSquaresIncrease(const Cluster& c, ModelId model, int from, int to) {
@@ -59,6 +63,7 @@ void SuanliPolicy::SetWorkload(const WorkloadProfile& typical,
   fill_.Clear();
   price_version_ = ~uint64_t{0};
   hosts_.Reset(every_shape);
+  patterns_.Reset(every_shape);
 }
 
 double SuanliPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t,
@@ -71,13 +76,15 @@ double SuanliPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t,
     const double fgd_delta = fgd_before - fgd_.After(n, t, c);
     const double fgd_score = std::floor(100.0 / (1.0 + std::exp(-fgd_delta / 1000.0)));
     double ss = 0;
-    if (cluster_ && t.is_sharing()) {
+    int loss = 0;
+    if (t.is_sharing()) {
       const int from = n.gpu_free[c.devices[0]];
-      ss = SumOfSquaresIncrease(*cluster_, n.model, from, from - t.gpu_milli);
+      loss = patterns_.Loss(from, t.gpu_milli);
+      if (cluster_) ss = SumOfSquaresIncrease(*cluster_, n.model, from, from - t.gpu_milli);
     }
-    const double fill_decrease = std::floor(fill_before - fill_.After(n, t, c));
+    const double fill_decrease = fill_before - fill_.After(n, t, c);
     const double host = hosts_.Cost(slot, n, t, c);
-    const double score = Combine(fgd_score, rank, host, ss, fill_decrease);
+    const double score = Combine(loss, fgd_score, rank, host, ss, fill_decrease);
     if (score > best) {
       best = score;
       *choice = c;

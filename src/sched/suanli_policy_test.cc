@@ -192,21 +192,27 @@ TEST(SuanliHosts, TheOnlyHostOfARareLargeShapeIsKept) {
 }
 
 TEST(SuanliKeys, CombineIsLexicographic) {
-  // One FGD point outweighs every other key, one price rank the sum of squares and look-ahead,
-  // one unit of sum of squares any look-ahead difference; steps of one stay exact (the
-  // reliability decorator adds 0.25 to break ties) and the score stays below 1e15.
-  EXPECT_GT(SuanliPolicy::Combine(51, 63, 9999, 40000, -40000),
-            SuanliPolicy::Combine(50, 0, 0, -40000, 40000));
-  EXPECT_GT(SuanliPolicy::Combine(50, 0, 9999, 40000, -40000),
-            SuanliPolicy::Combine(50, 1, 0, -40000, 40000));
-  EXPECT_GT(SuanliPolicy::Combine(50, 1, 2, -4000, -40000),
-            SuanliPolicy::Combine(50, 1, 3, -4000, 40000));
-  EXPECT_GT(SuanliPolicy::Combine(50, 1, 0, -1, -32767),
-            SuanliPolicy::Combine(50, 1, 0, 0, 32767));
-  EXPECT_GT(SuanliPolicy::Combine(50, 1, 0, 0, 1), SuanliPolicy::Combine(50, 1, 0, 0, 0));
-  EXPECT_EQ(SuanliPolicy::Combine(50, 1, 0, 0, 1) - SuanliPolicy::Combine(50, 1, 0, 0, 0), 1.0);
-  // The largest score is still an exact integer in a double.
-  EXPECT_LT(SuanliPolicy::Combine(100, 0, 0, -40000, 40000), 9007199254740992.0);
+  // Each key outweighs every key after it: pattern loss (8-milli steps), FGD point, price rank,
+  // hosting cost, sum of squares, look-ahead (10-milli steps). Steps of one stay exact with a
+  // quarter step on top (the reliability decorator adds 0.25 to break ties).
+  EXPECT_GT(SuanliPolicy::Combine(0, 0, 63, 9999, 40000, -40000),
+            SuanliPolicy::Combine(8, 100, 0, 0, -40000, 40000));
+  EXPECT_EQ(SuanliPolicy::Combine(0, 50, 1, 0, 0, 0), SuanliPolicy::Combine(7, 50, 1, 0, 0, 0));
+  EXPECT_GT(SuanliPolicy::Combine(8, 51, 63, 9999, 40000, -40000),
+            SuanliPolicy::Combine(8, 50, 0, 0, -40000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(8, 50, 0, 9999, 40000, -40000),
+            SuanliPolicy::Combine(8, 50, 1, 0, -40000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(8, 50, 1, 2, -4000, -40000),
+            SuanliPolicy::Combine(8, 50, 1, 3, -4000, 40000));
+  EXPECT_GT(SuanliPolicy::Combine(8, 50, 1, 0, -1, -32767),
+            SuanliPolicy::Combine(8, 50, 1, 0, 0, 32767));
+  EXPECT_GT(SuanliPolicy::Combine(8, 50, 1, 0, 0, 10), SuanliPolicy::Combine(8, 50, 1, 0, 0, 9));
+  EXPECT_EQ(SuanliPolicy::Combine(0, 50, 1, 0, 0, 10) - SuanliPolicy::Combine(0, 50, 1, 0, 0, 0),
+            1.0);
+  // The largest score plus a quarter is still exact.
+  const double top = SuanliPolicy::Combine(0, 100, 0, 0, -40000, 40000);
+  EXPECT_LT(top, 2251799813685248.0);  // 2^51
+  EXPECT_EQ((top + 0.25) - top, 0.25);
 }
 
 // SetWorkload: a policy given new profiles decides as one built with them.
