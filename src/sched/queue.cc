@@ -1,8 +1,10 @@
 #include "sched/queue.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 namespace suanli::sched {
@@ -137,8 +139,10 @@ void QueueScheduler::Account(const Job& j, int sign) {
   u.second += sign * JobGpu(j);
 }
 
-// Class, then starved-first, then DRF share, then submit time, then id.
-std::vector<Job> QueueScheduler::Ordered(int64_t now_ms) const {
+// Class, then starved-first, then DRF share, then submit time, then id; as a min-heap, so that
+// a pass pays O(queue) to build it and O(log queue) per job it actually looks at (a pass stops
+// after max_backfill_tests behind the head), not a sort of the whole queue.
+std::vector<QueueScheduler::OrderKey> QueueScheduler::OrderHeap(int64_t now_ms) const {
   // DRF: an organisation's dominant share is the larger of its CPU and GPU share of all
   // partitions together.
   int64_t cpu_total = 0, gpu_total = 0;
@@ -146,25 +150,22 @@ std::vector<Job> QueueScheduler::Ordered(int64_t now_ms) const {
     cpu_total += p.engine->cluster().total_cpu_milli();
     gpu_total += p.engine->cluster().total_gpu_milli();
   }
-  auto dominant_share = [&](const std::string& org) -> double {
-    auto it = used_.find(org);
-    if (it == used_.end()) return 0;
-    double cpu = cpu_total ? static_cast<double>(it->second.first) / cpu_total : 0;
-    double gpu = gpu_total ? static_cast<double>(it->second.second) / gpu_total : 0;
-    return std::max(cpu, gpu);
-  };
-  std::vector<std::tuple<int, int, double, int64_t, uint64_t>> keys;
+  std::unordered_map<std::string_view, double> share;
+  for (const auto& [org, u] : used_) {
+    double cpu = cpu_total ? static_cast<double>(u.first) / cpu_total : 0;
+    double gpu = gpu_total ? static_cast<double>(u.second) / gpu_total : 0;
+    share[org] = std::max(cpu, gpu);
+  }
+  std::vector<OrderKey> keys;
   keys.reserve(queue_.size());
   for (const auto& [id, j] : queue_) {
     bool starved = now_ms - j.submit_ms > opts_.starvation_ms;
-    keys.emplace_back(static_cast<int>(j.priority), starved ? 0 : 1, dominant_share(j.org),
-                      j.submit_ms, id);
+    auto it = share.find(j.org);
+    keys.emplace_back(static_cast<int>(j.priority), starved ? 0 : 1,
+                      it == share.end() ? 0.0 : it->second, j.submit_ms, id);
   }
-  std::sort(keys.begin(), keys.end());
-  std::vector<Job> out;
-  out.reserve(keys.size());
-  for (const auto& k : keys) out.push_back(queue_.at(std::get<4>(k)));
-  return out;
+  std::make_heap(keys.begin(), keys.end(), std::greater<>{});
+  return keys;
 }
 
 bool QueueScheduler::TryStart(const Job& j, int64_t now_ms, ScheduleEvents* ev) {
@@ -379,12 +380,18 @@ ScheduleEvents QueueScheduler::Schedule(int64_t now_ms) {
   int64_t shadow = 0;
   int tests = 0;
   std::set<Shape> failed;  // shapes that found no room in this call
-  for (const Job& j : Ordered(now_ms)) {
+  for (std::vector<OrderKey> heap = OrderHeap(now_ms); !heap.empty();) {
+    std::pop_heap(heap.begin(), heap.end(), std::greater<>{});
+    const uint64_t id = std::get<4>(heap.back());
+    heap.pop_back();
     if (opts_.max_starts > 0 && ev.started.size() >= static_cast<size_t>(opts_.max_starts)) {
       ev.truncated = true;
       break;
     }
-    if (!queue_.count(j.id) || OverQuota(j)) continue;
+    auto queued = queue_.find(id);
+    if (queued == queue_.end()) continue;
+    const Job j = queued->second;  // a copy: starting it removes it from the queue
+    if (OverQuota(j)) continue;
     if (!reserved) {
       if (TryStart(j, now_ms, &ev)) continue;
       size_t before = ev.preempted.size();

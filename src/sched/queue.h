@@ -147,7 +147,10 @@ class QueueScheduler {
     // Adds what its tasks hold on `slot` back to `n` (a copy of that node: what-if).
     void GiveBack(NodeSlot slot, Room* n) const;
   };
-  std::vector<Job> Ordered(int64_t now_ms) const;
+  // (class, 0 if starved else 1, DRF share, submit time, id): the queue's order.
+  using OrderKey = std::tuple<int, int, double, int64_t, uint64_t>;
+  // Every queued job's key, as a min-heap (std::greater).
+  std::vector<OrderKey> OrderHeap(int64_t now_ms) const;
   // The request as partition `part` reads it (the job's model mask there).
   static Request RequestIn(const Job& j, int part);
   // The partitions `j` may use, in the order to try them.

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "sched/engine.h"
+#include "sched/pattern_prices.h"
 #include "sched/policy.h"
 #include "sim/setup.h"
 
@@ -64,6 +65,22 @@ std::vector<size_t> ShuffleAndInflate(const std::vector<TraceTask>& tasks, int64
                                       double inflate_to, uint64_t seed) {
   Rng rng(seed);
   return Order(tasks, capacity_milli, inflate_to, rng);
+}
+
+double LpShareWastePct(const std::vector<TraceTask>& tasks) {
+  std::vector<sched::ShapeSample> samples;
+  double shares = 0, share_milli = 0, all_milli = 0;
+  for (const auto& t : tasks) {
+    all_milli += static_cast<double>(t.demand.total_gpu_milli());
+    if (!t.demand.is_sharing() || t.demand.gpu_milli <= 0) continue;
+    samples.push_back({t.demand, sched::kAnyModel, ""});
+    shares += 1;
+    share_milli += t.demand.gpu_milli;
+  }
+  sched::PatternPrices lp(sched::WorkloadProfile::FromSamples(samples, 1.0));
+  if (!lp.active() || all_milli <= 0) return 0;
+  const double devices = lp.lp_devices() * shares;
+  return 100.0 * (devices * sched::kMilliPerDevice - share_milli) / all_milli;
 }
 
 Result<PublishedResult> RunPublished(const std::vector<sched::NodeSpec>& nodes,

@@ -31,6 +31,14 @@ struct PublishedResult {
   std::vector<CurvePoint> curve;  // one point per 0.5% arrived
 };
 
+// The cutting-stock LP's figure for the trace (sched::PatternPrices): the GPU that a packing of
+// *all* of its shares into devices leaves idle, as % of the trace's GPU demand (whole devices
+// pack perfectly; CPU, models and arrival order are ignored). It is the unallocated % at 100%
+// arrived of an ideal packer that placed every share; a real run also fails some of the last
+// arrivals, and a failed share leaves no remainder, so a run can land below it (it does on the
+// share-heavy gpushare* traces). 0 when the trace has no shares.
+double LpShareWastePct(const std::vector<TraceTask>& tasks);
+
 struct PublishedOptions {
   std::string policy;
   uint64_t seed = 42;

@@ -60,5 +60,14 @@ TEST(RunPublished, FragmentationAtNinetyCountsStrandedShares) {
   EXPECT_DOUBLE_EQ(r->unallocated_at_100, 10.0);  // 2000 - 1800 idle at 90% arrived, the last
 }
 
+TEST(LpShareWaste, IsWhatTheBestPackingOfTheSharesLeavesIdle) {
+  // Two 470s share a device (60 idle); 650 + 320 share one (30 idle); the whole device packs
+  // perfectly. The LP needs 2 devices for 1910 milli of shares: 90 idle of 2910 demanded.
+  std::vector<TraceTask> tasks = {Task("a", 1, 470), Task("b", 1, 470), Task("c", 1, 650),
+                                  Task("d", 1, 320), Task("e", 1, 1000)};
+  EXPECT_NEAR(LpShareWastePct(tasks), 100.0 * 90 / 2910, 1e-9);
+  EXPECT_EQ(LpShareWastePct({Task("w", 2, 1000)}), 0.0);
+}
+
 }  // namespace
 }  // namespace suanli::sim

@@ -151,6 +151,8 @@ static int RunPublishedMode(const SimulateFlags& f, const std::vector<std::strin
     const auto& runs = (*all)[p];
     objs.push_back(f.seeds.empty() ? RunJson(runs[0]) : SummaryJson(policies[p], runs));
   }
+  const double lp_bound = LpShareWastePct(tasks);
+  for (auto& o : objs) o["lp_share_waste_pct"] = lp_bound;
   if (!f.plot.empty()) {
     std::vector<PlotSeries> series;
     for (size_t p = 0; p < policies.size(); ++p) series.push_back({policies[p], (*all)[p][0].curve});
