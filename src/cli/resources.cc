@@ -76,7 +76,11 @@ std::vector<ResourceDef> Build() {
   std::vector<ResourceDef> r;
   r.push_back({"org", "orgs", OrgSchema().description, FieldsOf(OrgSchema()),
                {Col("ID", "id"), Col("NAME", "name"), Col("DISPLAY NAME", "display_name"),
-                Col("ROLES", "roles"), Col("GROUP", "group")}});
+                Col("ROLES", "roles"), Col("GROUP", "group"),
+                {"GPU QUOTA", [](const Json& o) {  // in whole accelerators; "-" = none
+                   int64_t milli = o.value("gpu_quota_milli", int64_t{0});
+                   return milli > 0 ? Cell(Json(static_cast<double>(milli) / 1000.0)) : "-";
+                 }}}});
   r.push_back({"user", "users", UserSchema().description, FieldsOf(UserSchema()),
                {Col("ID", "id"), Col("NAME", "name"), Col("ORG", "org_id"), Col("ROLE", "role"),
                 Col("EMAIL", "email"), Col("DISABLED", "disabled")}});

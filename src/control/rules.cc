@@ -163,6 +163,8 @@ Status PrepareUpdate(Txn& txn, const Principal& p, const Org& before, Org& after
       return Deny("only the operator or the organisation's admins may change it");
     if (after.roles != before.roles || after.group != before.group)
       return Deny("only the operator changes roles and groups");
+    if (after.gpu_quota_milli != before.gpu_quota_milli)
+      return Deny("only the operator's admins set an organisation's GPU quota (gpu_quota_milli)");
   }
   SUANLI_RETURN_IF_ERROR(ValidateOrg(after));
   std::string other = txn.OrgIdByName(after.name);

@@ -8,6 +8,9 @@ namespace {
 
 using namespace field;
 
+// An organisation's GPU quota tops out at a million accelerators.
+constexpr int64_t kMaxGpuQuotaMilli = int64_t{1000} * 1000 * 1000;
+
 // id, org_id, version, created_at, updated_at — first in every schema.
 template <class T>
 void AddMeta(std::vector<FieldDef<T>>& f, uint32_t org_flags) {
@@ -311,6 +314,11 @@ const Schema<Org>& OrgSchema() {
     s.fields.push_back(String<Org>("group", &Org::group, kFilterable,
                                    "corporate group: orgs of one group are related parties"));
     s.fields.push_back(String<Org>("contact_email", &Org::contact_email, 0, "contact address"));
+    s.fields.push_back(Int<Org, int64_t>(
+        "gpu_quota_milli", &Org::gpu_quota_milli, kSortable,
+        "GPU quota over all pools in milli-devices (1000 = one accelerator), 0 = none; only the "
+        "operator's admins set it; jobs that would exceed it wait",
+        0, kMaxGpuQuotaMilli));
     return s;
   }();
   return s;

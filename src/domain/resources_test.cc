@@ -64,6 +64,24 @@ TEST(DecodeTest, PatchRejectsImmutable) {
   EXPECT_EQ(n.state, "cordoned");
 }
 
+// An org stored before the quota existed loads with none; a quota is a non-negative integer.
+TEST(DecodeTest, OrgGpuQuota) {
+  Org old;
+  ASSERT_TRUE(Decode(OrgSchema(), Json::parse(R"({"id":"org-1","name":"a","roles":["buyer"]})"),
+                     &old, DecodeMode::kStored).ok());
+  EXPECT_EQ(old.gpu_quota_milli, 0);
+  EXPECT_EQ(Encode(OrgSchema(), old)["gpu_quota_milli"], 0);
+  Org o = old;
+  ASSERT_TRUE(Decode(OrgSchema(), Json{{"gpu_quota_milli", 16000}}, &o, DecodeMode::kPatch).ok());
+  EXPECT_EQ(o.gpu_quota_milli, 16000);
+  for (const Json& bad : {Json(-1), Json(2.5), Json("8"), Json(int64_t{1} << 40)}) {
+    Status s = Decode(OrgSchema(), Json{{"gpu_quota_milli", bad}}, &o, DecodeMode::kPatch);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(s.field(), "gpu_quota_milli") << bad;
+  }
+  EXPECT_EQ(o.gpu_quota_milli, 16000);
+}
+
 TEST(EncodeTest, RoundTripsAndHidesSecrets) {
   Token t;
   t.id = "tok-1";

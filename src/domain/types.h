@@ -44,6 +44,10 @@ struct Org : Meta {
   std::vector<std::string> roles;
   std::string group;  // corporate group; orgs in the same group are related parties
   std::string contact_email;
+  // GPU quota across all pools, in milli-devices (1000 = one whole accelerator); 0 = none. Set
+  // by the platform operator; the server's queue holds back the organisation's jobs that would
+  // take it over the quota (work already running is never stopped).
+  int64_t gpu_quota_milli = 0;
 };
 
 struct User : Meta {

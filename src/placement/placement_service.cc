@@ -119,11 +119,6 @@ PlacementStats PlacementService::stats() const {
   return stats_;
 }
 
-void PlacementService::SetQuota(const std::string& org_id, int64_t gpu_milli) {
-  std::lock_guard lock(mu_);
-  queue_.SetQuota(org_id, gpu_milli);
-}
-
 void PlacementService::RunOnce() {
   std::lock_guard lock(mu_);
   ++stats_.rounds;
@@ -132,6 +127,12 @@ void PlacementService::RunOnce() {
   if (topology != synced_topology_) {
     SyncNodes();
     synced_topology_ = topology;
+  }
+  // Quotas are re-read only when an org (or a user or token) changed since the last round.
+  const uint64_t auth = registry_->auth_generation();
+  if (auth != synced_auth_) {
+    SyncQuotas();
+    synced_auth_ = auth;
   }
   SyncJobs();
   PlacePending();
@@ -208,6 +209,17 @@ void PlacementService::SyncNodes() {
     pool.versions.erase(it->first);
     it = node_pool_.erase(it);
   }
+}
+
+void PlacementService::SyncQuotas() {
+  std::map<std::string, int64_t> quotas;
+  registry_->ForEach<Org>([&](const control::Entry<Org>& e) {
+    if (e.obj->gpu_quota_milli > 0) quotas[e.obj->id] = e.obj->gpu_quota_milli;
+  });
+  for (const auto& [org, quota] : quotas_)
+    if (!quotas.count(org)) queue_.SetQuota(org, 0);
+  for (const auto& [org, quota] : quotas) queue_.SetQuota(org, quota);
+  quotas_ = std::move(quotas);
 }
 
 namespace {

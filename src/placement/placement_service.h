@@ -6,8 +6,8 @@
 //
 // The queue level is sched::QueueScheduler, the same code the simulator's timed mode drives:
 // each pool's engine is one of its partitions. So the server has priority classes (high,
-// normal, spot and best_effort), DRF fair share across buyer organisations (with a GPU quota
-// hook, SetQuota), starvation aging, preemption of spot work (in one pool, only when the whole
+// normal, spot and best_effort), DRF fair share across buyer organisations, each
+// organisation's GPU quota (Org::gpu_quota_milli, set by the operator), starvation aging, preemption of spot work (in one pool, only when the whole
 // gang then fits; the victims are requeued through exec::PreemptJob in the round's write, and
 // their agents kill the old attempt at the next sync) and EASY backfill behind a node-exact
 // reservation for the head, in the pool where it will fit earliest, from the jobs'
@@ -73,9 +73,6 @@ class PlacementService {
   // Wakes the loop now (e.g. after a job was submitted).
   void Poke();
   PlacementStats stats() const;
-  // GPU quota of a buyer organisation, in milli-devices over all pools (0 = none). The
-  // registry has no quota field yet: this is the hook a quota setting would call.
-  void SetQuota(const std::string& org_id, int64_t gpu_milli);
 
   // Decisions written per round (placements, preemptions, wait reasons); the loop comes back
   // at once for the rest.
@@ -91,6 +88,8 @@ class PlacementService {
  private:
   struct PoolState;
   void SyncNodes();
+  // Hands the organisations' GPU quotas to the queue (a quota removed or set to 0 is cleared).
+  void SyncQuotas();
   void SyncJobs();
   void PlacePending();
   PoolState& Pool(const std::string& pool_id);
@@ -131,6 +130,8 @@ class PlacementService {
   std::map<std::string, std::string> ecosystem_of_;  // catalog id -> ecosystem
   PlacementStats stats_;
   uint64_t synced_topology_ = ~uint64_t{0};  // registry topology generation last mirrored
+  std::map<std::string, int64_t> quotas_;     // org id -> GPU quota (milli) the queue has
+  uint64_t synced_auth_ = ~uint64_t{0};       // registry auth generation the quotas are from
 
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;

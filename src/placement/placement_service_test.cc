@@ -72,6 +72,18 @@ class PlacementServiceTest : public ::testing::Test {
     return j.id;
   }
   std::shared_ptr<const Job> GetJob(const std::string& id) { return reg_->Get<Job>(id)->obj; }
+  // Creates or changes buyer organisation `id` with a GPU quota (milli-devices, 0 = none).
+  void SetOrgQuota(const std::string& id, int64_t gpu_milli) {
+    ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
+      auto before = txn.Get<Org>(id);
+      Org o = before ? *before : Org{};
+      o.id = o.org_id = o.name = id;
+      o.roles = {"buyer"};
+      o.gpu_quota_milli = gpu_milli;
+      txn.Put(o, before ? "update" : "create");
+      return OkStatus();
+    }).ok());
+  }
   // What the execution service records when every task of a scheduled job runs, or ends.
   void SetState(const std::string& id, const std::string& state) {
     ASSERT_TRUE(reg_->WriteSync({}, [&](control::Txn& txn) {
@@ -205,6 +217,40 @@ TEST_F(PlacementServiceTest, TheOrganisationUsingLessGoesFirst) {
   EXPECT_EQ(GetJob(small)->state, "scheduled");
   EXPECT_EQ(GetJob(big)->state, "pending");
   EXPECT_EQ(GetJob(big)->state_reason, "waiting for capacity");
+}
+
+// The quota on the org record: "capped" may hold 2 GPUs, so its third job waits (with the
+// quota as its reason) on a pool with room to spare while another org's job starts. Raising the
+// quota starts the waiting job; a quota set back to 0 is no quota.
+TEST_F(PlacementServiceTest, AnOrganisationRunsNoMoreGpusThanItsQuota) {
+  SetOrgQuota("capped", 2000);
+  PlacementService svc(reg_.get(), {});
+  const std::string a = SubmitAs("capped", "normal", 1, 1);
+  const std::string b = SubmitAs("capped", "normal", 1, 1);
+  const std::string c = SubmitAs("capped", "normal", 1, 1);
+  const std::string other = SubmitAs("free", "normal", 1, 4);
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(a)->state, "scheduled");
+  EXPECT_EQ(GetJob(b)->state, "scheduled");
+  EXPECT_EQ(GetJob(c)->state, "pending");
+  EXPECT_EQ(GetJob(c)->state_reason, "waiting: the organisation's GPU quota is used up");
+  EXPECT_EQ(GetJob(other)->state, "scheduled");
+  svc.RunOnce();  // nothing changed: it still waits
+  EXPECT_EQ(GetJob(c)->state, "pending");
+
+  SetOrgQuota("capped", 3000);
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(c)->state, "scheduled");
+  EXPECT_TRUE(GetJob(c)->state_reason.empty());
+
+  // Four more GPUs are over the quota (and fit on some node whatever the placements); without
+  // a quota they start.
+  const std::string big = SubmitAs("capped", "normal", 1, 4);
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(big)->state, "pending");
+  SetOrgQuota("capped", 0);
+  svc.RunOnce();
+  EXPECT_EQ(GetJob(big)->state, "scheduled");
 }
 
 // Aging beats fair share: a job that waited past starvation_ms goes before a fresher job of

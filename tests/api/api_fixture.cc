@@ -50,6 +50,14 @@ void ServerTest::StartServer(std::vector<std::string> args, bool demo,
   server_ = std::move(*s);
 }
 
+void WorldTest::SetUp() {
+  ServerTest::SetUp();
+  if (IsSkipped() || HasFatalFailure()) return;
+  StartServer(ServerArgs());
+  if (HasFatalFailure()) return;
+  BuildWorld();
+}
+
 namespace {
 
 // Creates an org with an admin user and a token for it, as the operator.

@@ -89,6 +89,14 @@ class ServerTest : public ::testing::TestWithParam<StoreKind> {
   World w_;
 };
 
+// A ServerTest whose server is started, and whose World built, before each test.
+class WorldTest : public ServerTest {
+ protected:
+  void SetUp() override;
+  // Extra `serve` flags for the suite.
+  virtual std::vector<std::string> ServerArgs() const { return {}; }
+};
+
 // Body of a valid site / pool / node / job.
 Json SiteBody(const std::string& name, const std::string& city = "成都市",
               const std::string& province = "四川省");

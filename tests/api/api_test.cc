@@ -8,15 +8,9 @@
 namespace suanli::testing {
 namespace {
 
-class ApiTest : public ServerTest {
+class ApiTest : public WorldTest {
  protected:
-  void SetUp() override {
-    ServerTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    StartServer({"--max-body", "2048"});
-    if (HasFatalFailure()) return;
-    BuildWorld();
-  }
+  std::vector<std::string> ServerArgs() const override { return {"--max-body", "2048"}; }
 };
 
 // ---------------- platform routes ----------------

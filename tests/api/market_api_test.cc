@@ -8,14 +8,11 @@
 namespace suanli::testing {
 namespace {
 
-class MarketApiTest : public ServerTest {
+class MarketApiTest : public WorldTest {
  protected:
   void SetUp() override {
-    ServerTest::SetUp();
+    WorldTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    StartServer();
-    if (HasFatalFailure()) return;
-    BuildWorld();
     // Supplier A sells one 8×H100 node in Chengdu; supplier B two, cheaper, in Beijing.
     chengdu_ = MakeSupply(w_.sup_a, "cd", 2);
     ApiClient b = Client(w_.sup_b);

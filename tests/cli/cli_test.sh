@@ -161,6 +161,20 @@ if [ -z "$HELLO" ]; then fail "the demo job was not submitted"; else
   run 0 --token "$OPERATOR" job cancel "$HELLO"
 fi
 
+# ---- an organisation's GPU quota: the operator sets it, the org itself may not ----
+run 0 --token "$BUYER" --json me
+BUYER_ORG=$(grep -oE '"org_id": "org-[a-z0-9]+"' <<<"$OUT" | head -1 | cut -d'"' -f4)
+[ -n "$BUYER_ORG" ] || fail "no buyer org id in: $OUT"
+run 2 --token "$BUYER" org update "$BUYER_ORG" --gpu-quota-milli 64000
+one_line "$ERR" "buyer sets its quota"; has "$ERR" '^suanli: permission_denied' "only the operator sets a quota"
+run 2 --token "$OPERATOR" org update "$BUYER_ORG" --set gpu_quota_milli=-1
+one_line "$ERR" "negative quota"; has "$ERR" '^suanli: invalid_argument: gpu_quota_milli: ' "negative quota names the field"
+run 0 --token "$OPERATOR" org update "$BUYER_ORG" --gpu-quota-milli 16000
+has "$OUT" "updated org $BUYER_ORG" "operator sets a quota"
+run 0 --token "$BUYER" org list --sort -gpu_quota_milli --limit 1
+has "$OUT" 'GPU QUOTA' "org table has the quota"; has "$OUT" "$BUYER_ORG .* 16\$" "quota in whole GPUs"
+run 0 --token "$OPERATOR" org update "$BUYER_ORG" --gpu-quota-milli 0
+
 # ---- errors: regulator denied, bad input, unreachable, no token ----
 run 2 --token "$REGULATOR" site create --name reg-site --city 成都市 --province 四川省 \
   --latitude 30 --longitude 104 --tier edge
