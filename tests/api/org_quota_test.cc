@@ -89,7 +89,7 @@ TEST_P(OrgQuotaTest, OnlyTheOperatorSetsItAndEveryChangeIsAudited) {
 }
 
 // buy-a may hold 2 GPUs: its third one-GPU job waits, saying why, on a pool of 16 free GPUs,
-// while buy-b's job starts; raising the quota lets the waiting job start.
+// while buy-b's jobs start, also after a restart; raising the quota lets the waiting job start.
 TEST_P(OrgQuotaTest, TheQueueHoldsAnOrganisationToItsQuota) {
   MakeSupply(w_.sup_a, "quota-site", 2);  // 2 nodes of 8 GPUs
   ASSERT_EQ(SetQuota(w_.op, w_.buy_a.org_id, 2000).status, 200u);
@@ -103,6 +103,17 @@ TEST_P(OrgQuotaTest, TheQueueHoldsAnOrganisationToItsQuota) {
   Json waiting = Job(w_.buy_a, c);
   EXPECT_EQ(waiting["state"], "pending");
   EXPECT_EQ(waiting["state_reason"], "waiting: the organisation's GPU quota is used up");
+
+  // After a restart the quota comes back from the store and a, b are counted against it again:
+  // by the time a later job of buy-b is placed, c has been passed over again.
+  Status stopped = server_->Stop();
+  ASSERT_TRUE(stopped.ok()) << stopped.ToString();
+  Status restarted = server_->Restart();
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  EXPECT_EQ(Client(w_.op).Get("/api/v1/orgs/" + w_.buy_a.org_id).body["gpu_quota_milli"], 2000);
+  const std::string later = SubmitGpuJob(w_.buy_b, "later", 1);
+  ASSERT_TRUE(WaitState(w_.buy_b, later, "scheduled")) << Job(w_.buy_b, later);
+  EXPECT_EQ(Job(w_.buy_a, c)["state"], "pending");
 
   ASSERT_EQ(SetQuota(w_.op, w_.buy_a.org_id, 3000).status, 200u);
   EXPECT_TRUE(WaitState(w_.buy_a, c, "scheduled")) << Job(w_.buy_a, c);
