@@ -237,7 +237,7 @@ void QueueScheduler::Running::GiveBack(NodeSlot slot, Room* n) const {
 }
 
 std::vector<std::tuple<int64_t, uint32_t, NodeSlot, std::vector<uint64_t>>>
-QueueScheduler::EvictionOptions(const Job& j, int part) const {
+QueueScheduler::EvictionOptions(const Job& j, int part, int64_t now_ms) const {
   const Cluster& c = parts_[part].engine->cluster();
   const Request request = RequestIn(j, part);
   // Per node that could hold one task: the spot jobs to evict there (newest first), fewest GPU.
@@ -248,7 +248,9 @@ QueueScheduler::EvictionOptions(const Job& j, int part) const {
     std::vector<const Running*> spot;
     for (uint64_t id : ids) {
       const Running& r = running_.at(id);
-      if (r.job.priority == PriorityClass::kSpot) spot.push_back(&r);
+      if (r.job.priority == PriorityClass::kSpot && now_ms - r.start_ms >= opts_.spot_exempt_ms) {
+        spot.push_back(&r);
+      }
     }
     if (spot.empty()) continue;
     std::sort(spot.begin(), spot.end(), [](const Running* a, const Running* b) {
@@ -277,7 +279,7 @@ bool QueueScheduler::PreemptFor(const Job& j, int64_t now_ms, ScheduleEvents* ev
   const size_t need = static_cast<size_t>(j.request.gang_size);
   // The first partition (in the order jobs start in) where evicting makes room for the gang.
   for (int part : Candidates(j)) {
-    auto options = EvictionOptions(j, part);
+    auto options = EvictionOptions(j, part, now_ms);
     if (options.size() < need) continue;
     std::partial_sort(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(need),
                       options.end());

@@ -7,8 +7,9 @@
 //    dominant share (DRF: the larger of its CPU and GPU share of the pool) goes first; a quota
 //    caps an organisation's GPU in use (jobs over quota wait).
 //  - Preemption: a kHigh or kNormal job that does not fit looks for nodes where evicting running
-//    kSpot tasks (the most recently started first) would make room, and evicts only those, and
-//    only if the whole gang then fits; evicted jobs go back to the queue.
+//    kSpot tasks (the most recently started first; none younger than spot_exempt_ms) would make
+//    room, and evicts only those, and only if the whole gang then fits; evicted jobs go back to
+//    the queue.
 //  - Backfill with a reservation on nodes: the first job (in order) that cannot start reserves
 //    the node(s) where it will fit earliest, judged from the expected ends of the tasks running
 //    there (its shadow time). Later jobs start anywhere if they end by the shadow time, and
@@ -63,6 +64,9 @@ struct QueueOptions {
   int max_backfill_tests = 1000;
   // After a job found no spot work to evict, it does not search again for this long.
   int64_t preempt_retry_ms = 10'000;
+  // Spot work that started less than this long ago is not evicted (Slurm's PreemptExemptTime):
+  // it bounds how much of a spot job's run a preemption can throw away. 0 = any spot work.
+  int64_t spot_exempt_ms = 0;
   // Most jobs started per Schedule call (0 = no limit); ScheduleEvents::truncated says the
   // call stopped there (the server bounds the decisions it writes in one round).
   int max_starts = 0;
@@ -162,7 +166,7 @@ class QueueScheduler {
   // Per node of `part` that could hold one task of `j`: (GPU evicted, rank, node, spot jobs to
   // evict there, newest first).
   std::vector<std::tuple<int64_t, uint32_t, NodeSlot, std::vector<uint64_t>>> EvictionOptions(
-      const Job& j, int part) const;
+      const Job& j, int part, int64_t now_ms) const;
   // Reserves nodes for `j`; returns its shadow time (INT64_MAX = no node will ever fit).
   int64_t Reserve(const Job& j, int64_t now_ms);
   // The shadow time of `j` in `part` and the nodes it would reserve there.

@@ -42,6 +42,24 @@ TEST_F(QueueTest, HigherClassPreemptsSpot) {
   EXPECT_EQ(queue_->queued(), 1u);  // the spot job waits again
 }
 
+// Slurm's PreemptExemptTime: spot work younger than spot_exempt_ms keeps running; once it is
+// older, the same job is evicted.
+TEST_F(QueueTest, YoungSpotWorkIsExemptFromPreemption) {
+  QueueOptions opts;
+  opts.spot_exempt_ms = 600'000;
+  queue_ = std::make_unique<QueueScheduler>(engine_.get(), opts);
+  ASSERT_TRUE(queue_->Submit(MakeJob(1, 4, PriorityClass::kSpot, 0, 0)).ok());
+  EXPECT_EQ(Ids(queue_->Schedule(0)), std::vector<uint64_t>{1});
+  ASSERT_TRUE(queue_->Submit(MakeJob(2, 2, PriorityClass::kNormal, 1, 100)).ok());
+  auto young = queue_->Schedule(599'999);
+  EXPECT_TRUE(young.preempted.empty());
+  EXPECT_TRUE(young.started.empty());
+  EXPECT_EQ(queue_->partition_of(1), 0);  // still running
+  auto old = queue_->Schedule(600'000 + 10'000);  // past the exemption and the retry pause
+  EXPECT_EQ(old.preempted, std::vector<uint64_t>{1});
+  EXPECT_EQ(Ids(old), std::vector<uint64_t>{2});
+}
+
 TEST_F(QueueTest, BackfillNeverDelaysTheHeadReservation) {
   ASSERT_TRUE(queue_->Submit(MakeJob(1, 3, PriorityClass::kNormal, 0, 1000)).ok());
   queue_->Schedule(0);  // 1 GPU left until t=1000

@@ -36,6 +36,7 @@ struct SimulateFlags {
   std::string plot;
   int threads = 2;
   double load = 0, hours = 24;
+  int64_t spot_exempt_s = 0;
   bool json = false, quiet = false;
 };
 
@@ -193,6 +194,9 @@ int SimulateMain(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1000.0));
   app.add_option("--hours", f.hours, "timed mode with --load: length of the arrival window")
       ->check(CLI::Range(0.01, 8760.0));
+  app.add_option("--spot-exempt-s", f.spot_exempt_s,
+                 "timed mode: spot work that has run less than this many seconds is not evicted")
+      ->check(CLI::Range(int64_t{0}, int64_t{365} * 24 * 3600));
   app.add_option("--plot", f.plot, "write an SVG chart: unallocated GPU against arrived workload (published mode), "
                  "GPU allocated over time (timed mode)");
   app.add_option("--threads", f.threads, "worker threads for several seeds/policies");
@@ -222,7 +226,13 @@ int SimulateMain(int argc, char** argv) {
   if (!nodes) return Usage(nodes.error().ToString());
   auto tasks = LoadTasks(f.pods);
   if (!tasks) return Usage(tasks.error().ToString());
-  if (f.mode == "timed") return RunTimedMode(policies, seeds, *nodes, *tasks, f.load, f.hours, f.json, f.plot, f.quiet);
+  if (f.mode == "timed") {
+    TimedOptions base;
+    base.load_pct = f.load;
+    base.hours = f.hours;
+    base.spot_exempt_s = f.spot_exempt_s;
+    return RunTimedMode(policies, seeds, *nodes, *tasks, base, f.json, f.plot, f.quiet);
+  }
   if (f.mode != "published") return Usage("bad --mode " + f.mode);
   return RunPublishedMode(f, policies, seeds, *nodes, *tasks);
 }

@@ -153,7 +153,9 @@ Result<TimedResult> RunTimed(const std::vector<sched::NodeSpec>& nodes,
       o.policy, {TraceProfile(tasks, masks), o.seed, TraceProfile(tasks, masks, 1.0)});
   if (!policy) return Err(policy.error());
   sched::Engine engine(&cluster, std::move(*policy), {.max_candidates = 64});
-  sched::QueueScheduler queue(&engine);
+  sched::QueueOptions queue_options;
+  queue_options.spot_exempt_ms = o.spot_exempt_s * 1000;
+  sched::QueueScheduler queue(&engine, queue_options);
   auto stream = MakeStream(tasks, cluster.total_gpu_milli(), o.load_pct, o.hours, o.seed);
   if (!stream) return Err(stream.error());
   const std::vector<Arrival>& arrivals = stream->arrivals;
@@ -251,14 +253,15 @@ nlohmann::json TimedJson(const TimedResult& r) {
 
 int RunTimedMode(const std::vector<std::string>& policies, const std::vector<uint64_t>& seeds,
                  const std::vector<sched::NodeSpec>& nodes, const std::vector<TraceTask>& tasks,
-                 double load_pct, double hours, bool json, const std::string& plot,
-                 bool quiet) {
+                 const TimedOptions& base, bool json, const std::string& plot, bool quiet) {
   ProgressBar bar("simulate --mode timed", policies.size(), !quiet);
   std::vector<TimedResult> results;
   std::vector<PlotSeries> curves;
   for (size_t k = 0; k < policies.size(); ++k) {
-    TimedOptions o{policies[k], seeds.front(), 4, load_pct, hours,
-                   [&bar, k](double d) { bar.Update(k, d); }};
+    TimedOptions o = base;
+    o.policy = policies[k];
+    o.seed = seeds.front();
+    o.progress = [&bar, k](double d) { bar.Update(k, d); };
     auto r = RunTimed(nodes, tasks, o);
     if (!r) {
       std::fprintf(stderr, "simulate: %s\n", r.error().ToString().c_str());

@@ -25,6 +25,8 @@ struct TimedOptions {
   // length of the arrival window then. See MakeStream.
   double load_pct = 0;
   double hours = 24;
+  // Spot work younger than this is not evicted (QueueOptions::spot_exempt_ms), seconds.
+  int64_t spot_exempt_s = 0;
   std::function<void(double)> progress;
 };
 
@@ -69,10 +71,11 @@ Result<Stream> MakeStream(const std::vector<TraceTask>& tasks, int64_t capacity_
 Result<TimedResult> RunTimed(const std::vector<sched::NodeSpec>& nodes,
                              const std::vector<TraceTask>& tasks, const TimedOptions& opts);
 
-// `simulate --mode timed`: runs RunTimed for each policy and prints the report (one object for
-// one policy, {"mode","runs"} for several); returns the exit code.
+// `simulate --mode timed`: runs RunTimed for each policy (with `base`'s load, hours and queue
+// settings, the first seed) and prints the report (one object for one policy, {"mode","runs"}
+// for several); returns the exit code.
 int RunTimedMode(const std::vector<std::string>& policies, const std::vector<uint64_t>& seeds,
                  const std::vector<sched::NodeSpec>& nodes, const std::vector<TraceTask>& tasks,
-                 double load_pct, double hours, bool json, const std::string& plot, bool quiet);
+                 const TimedOptions& base, bool json, const std::string& plot, bool quiet);
 
 }  // namespace suanli::sim

@@ -60,7 +60,7 @@ TEST(RunTimed, ATaskThatDoesNotFitWaitsForTheOthersToEnd) {
   std::vector<TraceTask> tasks;
   for (int i = 0; i < 4; ++i) tasks.push_back(Task("s" + std::to_string(i), 1, 1000, 0, 100));
   tasks.push_back(Task("big", 4, 1000, 0, 50));
-  auto r = RunTimed(nodes, tasks, {"suanli", 42, 1, 0, 24, nullptr});
+  auto r = RunTimed(nodes, tasks, {"suanli", 42, 1, 0, 24, 0, nullptr});
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->completed, 5);
   EXPECT_EQ(r->infeasible, 0);
@@ -73,8 +73,8 @@ TEST(RunTimed, HigherLoadMeansHigherUtilisation) {
   std::vector<sched::NodeSpec> nodes = {{"a", 64000, 65536, 4, "G", "", ""},
                                         {"b", 64000, 65536, 4, "G", "", ""}};
   auto tasks = SmallTrace();
-  auto light = RunTimed(nodes, tasks, {"suanli", 42, 2, 20, 4, nullptr});
-  auto heavy = RunTimed(nodes, tasks, {"suanli", 42, 2, 90, 4, nullptr});
+  auto light = RunTimed(nodes, tasks, {"suanli", 42, 2, 20, 4, 0, nullptr});
+  auto heavy = RunTimed(nodes, tasks, {"suanli", 42, 2, 90, 4, 0, nullptr});
   ASSERT_TRUE(light.has_value());
   ASSERT_TRUE(heavy.has_value());
   EXPECT_NEAR(light->utilisation_pct_mean, 20, 5);
