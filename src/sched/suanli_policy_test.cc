@@ -73,6 +73,43 @@ TEST_F(SuanliScenario, ShareGoesWhereItsRemainderIsMatchedExactly) {
   EXPECT_EQ(p->tasks[0].devices, std::vector<uint8_t>{0});
 }
 
+TEST_F(SuanliScenario, ShareKeepsItsDeviceOnAnLpPatternWhereFgdDoesNot) {
+  // Shares 470 (40%), 320 (40%), 650 (20%). The LP packs 470 + 470, 650 + 320 and 320 × 3
+  // (used, since 320s outnumber 650s), so its prices are 470 -> 1/2, 320 -> 1/3, 650 -> 2/3.
+  // Node a: device 0 holds a 470 (530 free), device 1 a 320 (680 free), the rest is taken;
+  // node b is full. A 320 share:
+  //  - FGD: on device 0, F_a goes from 530 × 0.2 = 106 (only a 650 cannot use the 530) to
+  //    210 (no shape fits 210 beside the 680 a 650 fits: 210 × 0.8 + 210 × 0.2) = +104; on
+  //    device 1, to 360 × 0.4 + (530 + 360) × 0.2 = 322, +216. Scores 47 and 44: device 0.
+  //  - suanli: device 0 loses V(530) - 1/3 - V(210) = 1/2 - 1/3 = 1/6 of a device (the 210
+  //    left is worth nothing); device 1 loses V(680) - 1/3 - V(360) = 2/3 - 1/3 - 1/3 = 0
+  //    (the device stays on the pattern 320 × 3). Key 0 comes first: device 1.
+  Preplace(a_, Whole(6), {2, 3, 4, 5, 6, 7});
+  Preplace(a_, Share(470), {0});
+  Preplace(a_, Share(320), {1});
+  Preplace(b_, Whole(8), {0, 1, 2, 3, 4, 5, 6, 7});
+  const WorkloadProfile profile({{Share(470), kAnyModel, 0.4},
+                                 {Share(320), kAnyModel, 0.4},
+                                 {Share(650), kAnyModel, 0.2}});
+  const PatternPrices lp(profile);
+  EXPECT_NEAR(lp.Price(470), 1.0 / 2, 1e-9);
+  EXPECT_NEAR(lp.Price(320), 1.0 / 3, 1e-9);
+  EXPECT_NEAR(lp.Price(650), 2.0 / 3, 1e-9);
+  const Request req{Share(320), 1, kAnyModel, false};
+  for (const char* name : {"fgd", "suanli"}) {  // suanli here without every-shape profile
+    Engine e = Make(name, profile);
+    auto p = e.Place(req);
+    ASSERT_TRUE(p.has_value()) << name;
+    EXPECT_EQ(p->tasks[0].devices, std::vector<uint8_t>{0}) << name;
+    ASSERT_TRUE(e.Release(p->id).ok());
+  }
+  Engine ours(&cluster_, *MakePolicy("suanli", {profile, 7, profile}));
+  auto p = ours.Place(req);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->tasks[0].node, a_);
+  EXPECT_EQ(p->tasks[0].devices, std::vector<uint8_t>{1});
+}
+
 TEST_F(SuanliScenario, SumOfSquaresReadsTheWholeCluster) {
   // Typical task: a 200 share. a: device 0 has 600 free (a 400 on it); b: device 0 has 800
   // free (a 200 on it); all other devices of a and b are taken. A 200 share fits after on both
