@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -70,13 +71,17 @@ void PatternPrices::Reset(const WorkloadProfile& shapes) {
   lp_devices_ = 0;
   price_.fill(-1.0);
   value_.fill(0.0);
+  min_cpu_.fill(std::numeric_limits<int64_t>::max());
   std::map<int, double> demand;  // share size -> weight
   double total = 0;
   for (const auto& s : shapes.shapes()) {
     if (!s.demand.is_sharing() || s.demand.gpu_milli <= 0 || s.weight <= 0) continue;
     demand[s.demand.gpu_milli] += s.weight;
     total += s.weight;
+    auto& c = min_cpu_[static_cast<size_t>(s.demand.gpu_milli)];
+    c = std::min(c, s.demand.cpu_milli);
   }
+  for (size_t g = 1; g < min_cpu_.size(); ++g) min_cpu_[g] = std::min(min_cpu_[g], min_cpu_[g - 1]);
   if (demand.empty()) return;
   std::vector<int> sizes;
   std::vector<double> need;
@@ -129,6 +134,19 @@ void PatternPrices::Reset(const WorkloadProfile& shapes) {
   Knapsack(sizes, y, &value_, nullptr);
   lp_devices_ = objective / 1000.0;
   active_ = true;
+}
+
+double PatternPrices::StrandedValue(const int16_t* gpu_free, int gpu_count,
+                                    int64_t cpu_free) const {
+  if (!active_) return 0;
+  double v = 0;
+  for (int d = 0; d < gpu_count; ++d) {
+    const int g = gpu_free[d];
+    if (g > 0 && g < kCap && cpu_free < min_cpu_[static_cast<size_t>(g)]) {
+      v += value_[static_cast<size_t>(g)];
+    }
+  }
+  return v;
 }
 
 double PatternPrices::Price(int share) const {

@@ -15,11 +15,17 @@
 // the reduced cost of the placement; the policy takes the placement that loses least. Whole
 // devices are always packed perfectly and lose nothing.
 //
+// A gap is only worth V(g) if its node can still run a share that fits it: each share shape also
+// asks for CPU, and a node whose free CPU is below what every fitting shape asks strands the gap
+// (worth 0). StrandedValue sums that over a node; the policy adds to a placement's loss what it
+// strands on its node by taking CPU (for whole-device tasks too).
+//
 // Sizes the profile has not shown are priced at V(s) (what the known sizes would earn in their
 // place). An empty profile leaves every loss at 0 (the key is silent).
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <vector>
 
 #include "sched/types.h"
@@ -46,12 +52,18 @@ class PatternPrices {
   double GapValue(int free) const { return value_[static_cast<size_t>(free)]; }
   // Devices the LP needs per unit of share demand (Σ weights = the profile's share weight).
   double lp_devices() const { return lp_devices_; }
+  // The least CPU (milli) any share shape of at most `free` milli asks for (INT64_MAX: none).
+  int64_t MinCpu(int free) const { return min_cpu_[static_cast<size_t>(free)]; }
+  // Σ V(g) over the partly used devices whose gap g no share shape fits with `cpu_free` (in
+  // devices; 0 when inactive).
+  double StrandedValue(const int16_t* gpu_free, int gpu_count, int64_t cpu_free) const;
 
  private:
   bool active_ = false;
   double lp_devices_ = 0;
   std::array<double, kMilliPerDevice + 1> price_{};  // by size; < 0 = not in the LP
   std::array<double, kMilliPerDevice + 1> value_{};  // V(g)
+  std::array<int64_t, kMilliPerDevice + 1> min_cpu_{};  // by gap size
 };
 
 }  // namespace suanli::sched

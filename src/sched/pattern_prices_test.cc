@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include "sched/engine.h"
@@ -73,6 +75,43 @@ TEST(PatternPrices, ALeftoverOnlyRareSharesFillCostsADeviceFraction) {
   for (int g = 0; g <= 1000; g += 10) {
     for (int s : {50, 320, 470, 650, 700, 990}) EXPECT_GE(p.Loss(g, s), 0);
   }
+}
+
+TEST(PatternPrices, AGapNoFittingShareCanGetCpuForIsStranded) {
+  // 470s ask 4 cores, 320s 8: a gap of 400 only a 320 fits needs 8 free cores, one of 530 needs 4.
+  PatternPrices p(WorkloadProfile({Share(470, 0.5, 4000), Share(320, 0.5, 8000)}));
+  ASSERT_TRUE(p.active());
+  EXPECT_EQ(p.MinCpu(530), 4000);
+  EXPECT_EQ(p.MinCpu(400), 8000);
+  EXPECT_EQ(p.MinCpu(300), std::numeric_limits<int64_t>::max());  // nothing fits
+  const int16_t gaps[4] = {530, 1000, 400, 0};  // fresh and full devices are never stranded
+  EXPECT_EQ(p.StrandedValue(gaps, 4, 9000), 0.0);
+  EXPECT_NEAR(p.StrandedValue(gaps, 4, 5000), p.GapValue(400), 1e-12);
+  EXPECT_NEAR(p.StrandedValue(gaps, 4, 3000), p.GapValue(400) + p.GapValue(530), 1e-12);
+  EXPECT_GT(p.GapValue(400), 0.0);
+}
+
+// In the policy: a whole device taken on a node whose CPU it leaves too short for the share
+// that fits the node's gap loses that gap's value in key 0 (the top bits of the score).
+TEST(PatternPrices, TheSuanliPolicyChargesWhatATasksCpuStrands) {
+  const WorkloadProfile profile({Share(470, 0.5, 4000), Whole(1, 0.5)});
+  Cluster c;
+  const NodeSlot a = *c.AddNode({"a", 12000, 1 << 20, 2, "G", "", ""});
+  DeviceChoice dev0;
+  dev0.count = 1;
+  c.Apply(a, {4000, 0, 1, 470}, dev0, +1);  // device 0: 530 free; 8 cores left
+  SuanliPolicy policy(profile, profile);
+  policy.Bind(&c);
+  const PatternPrices& lp = policy.pattern_prices();
+  auto key0 = [](double score) { return std::floor(score / 17592186044416.0); };  // 2^44
+  DeviceChoice choice;
+  // 2 cores: 6 left, a 470 still fits beside it: nothing stranded.
+  const double light = policy.Score(a, c.node(a), {2000, 0, 1, 1000}, &choice);
+  // 6 cores: 2 left, the 530 gap is stranded: it loses V(530) = 1/2 of a device.
+  const double heavy = policy.Score(a, c.node(a), {6000, 0, 1, 1000}, &choice);
+  EXPECT_EQ(key0(light), 127);
+  EXPECT_EQ(key0(heavy), 127 - std::lround(1000 * lp.GapValue(530)) / 8);
+  EXPECT_NEAR(lp.GapValue(530), 0.5, 1e-9);
 }
 
 // Behaviour in the policy: a stream of shares drawn from the profile is packed into fewer

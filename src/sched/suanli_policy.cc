@@ -1,6 +1,7 @@
 #include "sched/suanli_policy.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "sched/devices.h"
@@ -66,6 +67,14 @@ void SuanliPolicy::SetWorkload(const WorkloadProfile& typical,
   patterns_.Reset(every_shape);
 }
 
+int SuanliPolicy::StrandedLoss(const Node& n, const TaskDemand& t, const DeviceChoice& c) const {
+  std::array<int16_t, kMaxDevicesPerNode> after = n.gpu_free;
+  for (int k = 0; k < c.count; ++k) after[c.devices[k]] -= static_cast<int16_t>(t.gpu_milli);
+  const double more = patterns_.StrandedValue(after.data(), n.gpu_count, n.cpu_free - t.cpu_milli) -
+                      patterns_.StrandedValue(n.gpu_free.data(), n.gpu_count, n.cpu_free);
+  return more > 0 ? static_cast<int>(std::lround(1000.0 * more)) : 0;
+}
+
 double SuanliPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t,
                            DeviceChoice* choice) {
   const double fgd_before = fgd_.Current(slot, n);
@@ -82,6 +91,7 @@ double SuanliPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t,
       loss = patterns_.Loss(from, t.gpu_milli);
       if (cluster_) ss = SumOfSquaresIncrease(*cluster_, n.model, from, from - t.gpu_milli);
     }
+    if (patterns_.active() && t.uses_gpu()) loss += StrandedLoss(n, t, c);
     const double fill_decrease = fill_before - fill_.After(n, t, c);
     const double host = hosts_.Cost(slot, n, t, c);
     const double score = Combine(loss, fgd_score, rank, host, ss, fill_decrease);

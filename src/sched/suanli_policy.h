@@ -3,10 +3,11 @@
 //
 // A lexicographic score of six keys, from the cluster state, the task and the workload profile
 // only (no per-trace constant):
-//  0. Pattern loss (pattern_prices.h), shares only: the LP relaxation of packing the workload's
-//     shares into devices prices each share size; putting share s into a device with g free
-//     loses V(g) - y(s) - V(g - s) of a device (the reduced cost). The placement that keeps its
-//     device on an optimal packing pattern wins. Whole-device tasks lose nothing here.
+//  0. Pattern loss (pattern_prices.h): the LP relaxation of packing the workload's shares into
+//     devices prices each share size; putting share s into a device with g free loses
+//     V(g) - y(s) - V(g - s) of a device (the reduced cost), plus, for any GPU task, the value
+//     of the node's gaps its CPU use strands (no share that fits them could get its CPU). The
+//     placement that loses least wins.
 //  1. FGD (fgd_policy.h) scores a placement by how much it grows the node's expected
 //     fragmentation F_n, as the integer floor(100 * sigmoid(ΔF / 1000)). Near ΔF = 0 one integer
 //     step is about 40 milli-GPU, so most decisions are ties between many nodes, which the
@@ -74,6 +75,8 @@ class SuanliPolicy final : public PlacementPolicy {
   static double SumOfSquaresIncrease(const Cluster& c, ModelId model, int from, int to);
 
  private:
+  // Milli-devices of gap value on `n` that taking `c` (and the task's CPU) strands.
+  int StrandedLoss(const Node& n, const TaskDemand& t, const DeviceChoice& c) const;
   // Rank of `model` by price: the number of models with idle capacity that are cheaper. (The
   // order among the nodes offered for one task is the same as among its allowed models.)
   int PriceRank(ModelId model);
