@@ -67,11 +67,13 @@ void SuanliPolicy::SetWorkload(const WorkloadProfile& typical,
   patterns_.Reset(every_shape);
 }
 
-int SuanliPolicy::StrandedLoss(const Node& n, const TaskDemand& t, const DeviceChoice& c) const {
+int SuanliPolicy::StrandedLoss(const Node& n, const TaskDemand& t, const DeviceChoice& c,
+                               double stranded_before) const {
   std::array<int16_t, kMaxDevicesPerNode> after = n.gpu_free;
   for (int k = 0; k < c.count; ++k) after[c.devices[k]] -= static_cast<int16_t>(t.gpu_milli);
-  const double more = patterns_.StrandedValue(after.data(), n.gpu_count, n.cpu_free - t.cpu_milli) -
-                      patterns_.StrandedValue(n.gpu_free.data(), n.gpu_count, n.cpu_free);
+  const double more =
+      patterns_.StrandedValue(after.data(), n.gpu_count, n.cpu_free - t.cpu_milli) -
+      stranded_before;
   return more > 0 ? static_cast<int>(std::lround(1000.0 * more)) : 0;
 }
 
@@ -80,6 +82,10 @@ double SuanliPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t,
   const double fgd_before = fgd_.Current(slot, n);
   const double fill_before = fill_.Current(slot, n);
   const int rank = cluster_ && t.uses_gpu() ? PriceRank(n.model) : 0;
+  // What the node's CPU already strands: the same for every option on it.
+  const bool strands = patterns_.active() && t.uses_gpu();
+  const double stranded_before =
+      strands ? patterns_.StrandedValue(n.gpu_free.data(), n.gpu_count, n.cpu_free) : 0;
   double best = -1e300;
   ForEachDeviceOption(n, t, [&](const DeviceChoice& c) {
     const double fgd_delta = fgd_before - fgd_.After(n, t, c);
@@ -91,7 +97,7 @@ double SuanliPolicy::Score(NodeSlot slot, const Node& n, const TaskDemand& t,
       loss = patterns_.Loss(from, t.gpu_milli);
       if (cluster_) ss = SumOfSquaresIncrease(*cluster_, n.model, from, from - t.gpu_milli);
     }
-    if (patterns_.active() && t.uses_gpu()) loss += StrandedLoss(n, t, c);
+    if (strands) loss += StrandedLoss(n, t, c, stranded_before);
     const double fill_decrease = fill_before - fill_.After(n, t, c);
     const double host = hosts_.Cost(slot, n, t, c);
     const double score = Combine(loss, fgd_score, rank, host, ss, fill_decrease);

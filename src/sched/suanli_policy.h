@@ -75,8 +75,10 @@ class SuanliPolicy final : public PlacementPolicy {
   static double SumOfSquaresIncrease(const Cluster& c, ModelId model, int from, int to);
 
  private:
-  // Milli-devices of gap value on `n` that taking `c` (and the task's CPU) strands.
-  int StrandedLoss(const Node& n, const TaskDemand& t, const DeviceChoice& c) const;
+  // Milli-devices of gap value on `n` that taking `c` (and the task's CPU) strands, given what
+  // the node strands before (PatternPrices::StrandedValue of its current state).
+  int StrandedLoss(const Node& n, const TaskDemand& t, const DeviceChoice& c,
+                   double stranded_before) const;
   // Rank of `model` by price: the number of models with idle capacity that are cheaper. (The
   // order among the nodes offered for one task is the same as among its allowed models.)
   int PriceRank(ModelId model);
